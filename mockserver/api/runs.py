@@ -1,0 +1,26 @@
+"""Dataflow runs: read-only for clients (the platform creates them)."""
+
+from __future__ import annotations
+
+from flask import Blueprint, Response
+
+from ..domain.errors import not_found
+from ..domain.listing import parse_query, run_query
+from .requests import caller, query_args
+from .responses import FLOW_SERVICE_BASE, entity_response, json_response
+
+bp = Blueprint("runs", __name__, url_prefix=FLOW_SERVICE_BASE)
+
+
+@bp.get("/runs")
+def list_runs() -> Response:
+    query = parse_query(query_args())
+    return json_response(run_query(caller().tenant.values("runs"), query, "/runs"))
+
+
+@bp.get("/runs/<run_id>")
+def get_run(run_id: str) -> Response:
+    run = caller().tenant.get("runs", run_id)
+    if run is None:
+        raise not_found("runs", run_id)
+    return entity_response(run)

@@ -1,0 +1,25 @@
+"""The application factory."""
+
+from __future__ import annotations
+
+from flask import Flask
+
+from .api import admin, collections, errors, hooks, runs, specs
+from .domain.platform import Platform
+from .settings import Settings
+
+
+def create_app(settings: Settings | None = None, platform: Platform | None = None) -> Flask:
+    """A Flask app serving the emulated Flow Service (and the ``/_mock/`` admin API)."""
+    platform = platform or Platform(settings or Settings.from_env())
+    app = Flask(__name__)
+    app.extensions["flowservice"] = platform
+    # Paths are matched as the real gateway matches them: '/flows/' is not '/flows'.
+    app.url_map.strict_slashes = False
+    hooks.install(app)
+    errors.install(app)
+    app.register_blueprint(collections.blueprint())
+    app.register_blueprint(specs.bp)
+    app.register_blueprint(runs.bp)
+    app.register_blueprint(admin.bp)
+    return app

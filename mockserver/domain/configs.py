@@ -1,0 +1,56 @@
+"""``GET /connectionSpecs/{id}/configs``: the datasets eligible for export."""
+
+from __future__ import annotations
+
+from typing import Mapping
+
+from .catalog import DATA_LAKE_SPEC_ID, Catalog
+from .errors import invalid_request
+
+DEFAULT_LIMIT = 20
+MAX_LIMIT = 100
+EXPECTED = {"outputType": "activationDatasets", "outputField": "datasets"}
+
+
+def eligible_datasets(catalog: Catalog, spec_id: str, args: Mapping[str, str]) -> dict:
+    if spec_id != DATA_LAKE_SPEC_ID:
+        raise invalid_request(
+            1100,
+            f"The request could not be processed. Export configurations are served for the "
+            f"Data Lake connection spec {DATA_LAKE_SPEC_ID} only.",
+        )
+    for name, expected in EXPECTED.items():
+        value = args.get(name)
+        if value is None:
+            raise invalid_request(
+                2119,
+                f"The request context does not contain the required query parameter {name}. "
+                "Please provide the missing query parameter and try again.",
+            )
+        if value != expected:
+            raise invalid_request(1452, f"Invalid value {value} for field {name}.")
+    start = _int(args.get("start"), "start", 0, 0, None)
+    limit = _int(args.get("limit"), "limit", DEFAULT_LIMIT, 1, MAX_LIMIT)
+    datasets = catalog.datasets
+    page = datasets[start:start + limit]
+    return {
+        "items": page,
+        "pageInfo": {
+            "start": start,
+            "end": start + len(page) - 1 if page else start,
+            "total": len(datasets),
+            "hasNext": start + len(page) < len(datasets),
+        },
+    }
+
+
+def _int(text: str | None, name: str, default: int, low: int, high: int | None) -> int:
+    if text is None:
+        return default
+    try:
+        value = int(text)
+    except ValueError:
+        value = low - 1
+    if value < low or (high is not None and value > high):
+        raise invalid_request(1452, f"Invalid value {text} for field {name}.")
+    return value

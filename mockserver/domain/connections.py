@@ -1,0 +1,124 @@
+"""Base connections (``/connections``): credentials for a connection spec."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from .context import Caller
+from .errors import (
+    auth_spec_not_found, connection_in_use, connection_spec_immutable, validation_failed,
+)
+from .resources import Resource
+from .specs import connection_spec_ref
+from .validation import check_schema, optional_string, require_object, require_string
+
+#: What GET shows in place of a secret auth param (see docs/fidelity.md).
+SECRET_MASK = "********"
+DEFAULT_ENCRYPTION_SPEC = "File Encryption"
+
+
+class Connections(Resource):
+    collection = "connections"
+    patchable = frozenset({"name", "description", "auth", "encryption", "connectionSpec"})
+
+    def build(self, caller: Caller, body: Any) -> dict:
+        body = require_object(body)
+        spec, spec_ref = connection_spec_ref(self.platform.catalog, body)
+        fields = {
+            "name": require_string(body, "name"),
+            "description": optional_string(body, "description") or "",
+            "connectionSpec": spec_ref,
+            "state": "enabled",
+        }
+        auth, encryption = self._auth(spec, body.get("auth"), body.get("encryption"))
+        if auth is not None:
+            fields["auth"] = auth
+        if encryption is not None:
+            fields["encryption"] = encryption
+        return fields
+
+    def revalidate(self, caller: Caller, old: dict, new: dict) -> dict:
+        if new.get("connectionSpec") != old["connectionSpec"]:
+            raise connection_spec_immutable()
+        require_string(new, "name")
+        optional_string(new, "description")
+        spec = self.platform.catalog.connection_spec(old["connectionSpec"]["id"])
+        auth = new.get("auth")
+        if isinstance(auth, dict) and isinstance(auth.get("params"), dict):
+            # A client that sends back what GET showed must not store the mask as a secret.
+            old_params = (old.get("auth") or {}).get("params") or {}
+            auth = {**auth, "params": {
+                k: old_params.get(k, v) if v == SECRET_MASK else v for k, v in auth["params"].items()
+            }}
+        auth, encryption = self._auth(spec, auth, new.get("encryption"), old.get("auth"))
+        new = {k: v for k, v in new.items() if k not in ("auth", "encryption")}
+        if auth is not None:
+            new["auth"] = auth
+        if encryption is not None:
+            new["encryption"] = encryption
+        return new
+
+    def check_delete(self, caller: Caller, entity: dict) -> None:
+        if self.platform.flows_using_base_connection(caller, entity["id"]):
+            raise connection_in_use(entity["id"])
+
+    def present(self, entity: dict) -> dict:
+        auth = entity.get("auth")
+        if self.platform.settings.reveal_secrets or not isinstance(auth, dict):
+            return entity
+        spec = self.platform.catalog.connection_spec(entity["connectionSpec"]["id"])
+        auth_spec = spec and self.platform.catalog.auth_spec(spec, auth.get("specName"))
+        secrets = self.platform.catalog.secret_keys(auth_spec) if auth_spec else frozenset()
+        params = auth.get("params") or {}
+        if not secrets.intersection(params):
+            return entity
+        masked = {k: SECRET_MASK if k in secrets and v is not None else v for k, v in params.items()}
+        return {**entity, "auth": {**auth, "params": masked}}
+
+    # --- auth and encryption ---------------------------------------------------------
+
+    def _auth(self, spec: dict, auth: Any, encryption: Any,
+              previous: dict | None = None) -> tuple[dict | None, dict | None]:
+        catalog = self.platform.catalog
+        if auth is None:
+            if catalog.auth_specs(spec):
+                raise validation_failed(
+                    f"Field 'auth' is required for connection spec {spec['id']} ({spec['name']})."
+                )
+            return None, self._encryption(spec, encryption)
+        auth = require_object(auth, "Field 'auth'")
+        spec_name = auth.get("specName")
+        auth_spec = catalog.auth_spec(spec, spec_name)
+        if auth_spec is None:
+            if not catalog.auth_specs(spec):
+                raise validation_failed(f"Connection spec {spec['id']} ({spec['name']}) takes no 'auth'.")
+            raise auth_spec_not_found(str(spec_name), spec["id"])
+        params = dict(require_object(auth.get("params"), "Field 'auth.params'"))
+        # AS documents the file encryption keys inside auth.params.
+        nested_encryption = params.pop("encryptionSpecs", None)
+        authorized = params.pop("authorizedDate", None)
+        check_schema(catalog.schema_validator(auth_spec["spec"]), params, "auth.params")
+        previous_date = ((previous or {}).get("params") or {}).get("authorizedDate")
+        params["authorizedDate"] = previous_date or authorized or self._today()
+        return (
+            {"specName": auth_spec["name"], "params": params},
+            self._encryption(spec, encryption if encryption is not None else nested_encryption),
+        )
+
+    def _encryption(self, spec: dict, encryption: Any) -> dict | None:
+        if encryption is None:
+            return None
+        encryption = require_object(encryption, "Field 'encryption'")
+        # Two documented shapes: {specName, params} (MIG) and the bare params (AS).
+        params = encryption["params"] if "params" in encryption else encryption
+        params = require_object(params, "Field 'encryption.params'")
+        algo = params.get("encryptionAlgo")
+        if algo not in (None, "NONE") and not isinstance(params.get("publicKey"), str):
+            raise validation_failed("Field 'encryption.params.publicKey' is required to encrypt files.")
+        spec_names = [e.get("name") for e in spec.get("encryptionSpecs") or []]
+        name = encryption.get("specName") or (spec_names[0] if spec_names else DEFAULT_ENCRYPTION_SPEC)
+        return {"specName": name, "params": {k: v for k, v in params.items() if k != "specName"}}
+
+    def _today(self) -> str:
+        return time.strftime("%Y-%m-%d", time.gmtime(self.platform.clock.now()))

@@ -1,0 +1,258 @@
+"""The one exception hierarchy of the mock.
+
+Every refusal the emulated service can give is an :class:`ApiError`. Each
+subclass knows its HTTP status and renders the body shape the real platform
+uses for that kind of failure; the HTTP layer turns any of them into a
+response in one place (``mockserver.api.errors``).
+
+Three body shapes exist on the real platform (see docs/fidelity.md):
+
+* the Adobe I/O gateway: ``{"error_code", "message"}``;
+* the generic bad-request body for a wrong Content-Type;
+* Flow Service problem details: ``type`` ``.../FLOW-<code>-<status>``,
+  ``title``, ``status``, ``report``, plus ``errorMessage``/``errorDetails``
+  for clients written against the older short form.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+ERROR_TYPE_BASE = "https://ns.adobe.com/aep/errors/FLOW-"
+
+
+class ApiError(Exception):
+    """A refusal with an HTTP status and a body of the real service's shape."""
+
+    status: int = 400
+
+    def body(self, request_id: str) -> dict[str, Any]:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def headers(self) -> dict[str, str]:
+        return {}
+
+
+class GatewayError(ApiError):
+    """An error answered by the Adobe I/O gateway before Flow Service sees the call."""
+
+    def __init__(self, status: int, error_code: str, message: str):
+        super().__init__(message)
+        self.status = status
+        self.error_code = error_code
+        self.message = message
+
+    def body(self, request_id: str) -> dict[str, Any]:
+        return {"error_code": self.error_code, "message": self.message}
+
+
+class ContentTypeError(ApiError):
+    """A body-carrying request without ``Content-Type: application/json``."""
+
+    status = 400
+
+    def body(self, request_id: str) -> dict[str, Any]:
+        return {
+            "type": "/placeholder/type/uri",
+            "status": 400,
+            "title": "BadRequestError",
+            "detail": "A valid content-type must be specified",
+        }
+
+
+class FlowServiceError(ApiError):
+    """A Flow Service error: ``FLOW-<code>-<status>`` problem details."""
+
+    def __init__(
+        self,
+        code: int,
+        status: int,
+        title: str,
+        message: str,
+        *,
+        resource_type: str | None = None,
+        resource_id: str | None = None,
+        error_message: str | None = None,
+    ):
+        super().__init__(message)
+        self.code = code
+        self.status = status
+        self.title = title
+        self.message = message
+        self.resource_type = resource_type
+        self.resource_id = resource_id
+        # The short-form text, where the older documents give a different one.
+        self.error_message = error_message or message
+
+    def body(self, request_id: str) -> dict[str, Any]:
+        report: dict[str, Any] = {"detailed-message": self.message}
+        if self.resource_id is not None:
+            report["id"] = self.resource_id
+        report["request-id"] = request_id
+        if self.resource_type is not None:
+            report["type"] = self.resource_type
+        return {
+            "type": f"{ERROR_TYPE_BASE}{self.code}-{self.status}",
+            "title": self.title,
+            "status": self.status,
+            "report": report,
+            "errorMessage": self.error_message,
+            "errorDetails": self.error_message,
+        }
+
+
+class AdhocError(ApiError):
+    """An error of the ad hoc activation service: ``{"message": ...}``."""
+
+    def __init__(self, status: int, message: str):
+        super().__init__(message)
+        self.status = status
+        self.message = message
+
+    def body(self, request_id: str) -> dict[str, Any]:
+        return {"message": self.message}
+
+
+class PlainMessageError(ApiError):
+    """The few Flow Service answers documented as a bare ``{"message"}`` body."""
+
+    def __init__(self, status: int, message: str):
+        super().__init__(message)
+        self.status = status
+        self.message = message
+
+    def body(self, request_id: str) -> dict[str, Any]:
+        return {"message": self.message}
+
+
+# --- Constructors for the documented cases (codes from the FSE catalogue) ---
+
+def invalid_request(code: int, message: str) -> FlowServiceError:
+    return FlowServiceError(code, 400, "Invalid request", message)
+
+
+def validation_failed(message: str) -> FlowServiceError:
+    """A request body that breaks the documented schema (see docs/fidelity.md)."""
+    return invalid_request(1100, f"The request could not be processed. {message}")
+
+
+def patch_invalid(message: str) -> FlowServiceError:
+    return invalid_request(
+        1455, f"An error has occurred while validating patch instructions: {message}"
+    )
+
+
+def not_found(collection: str, entity_id: str) -> FlowServiceError:
+    return FlowServiceError(
+        1439,
+        404,
+        "Resource not found",
+        f"The requested {collection} resource {entity_id} is not found. "
+        "Verify the resource ID before trying again.",
+        resource_type=collection,
+        resource_id=entity_id,
+        error_message=f"{collection} not found with id = [{entity_id}]",
+    )
+
+
+def if_match_missing() -> FlowServiceError:
+    return FlowServiceError(
+        1403,
+        400,
+        "Header is missing",
+        "The header 'If-Match' is missing in the request. "
+        "Please provide the header and try again.",
+    )
+
+
+def version_mismatch(supplied: str, current: str, collection: str, entity_id: str) -> FlowServiceError:
+    text = (
+        f"Supplied version=[{supplied}] does not match the current version "
+        f"on entity=[{current}]"
+    )
+    return FlowServiceError(
+        1404, 412, "Version not matching", text,
+        resource_type=collection, resource_id=entity_id,
+    )
+
+
+def body_missing() -> FlowServiceError:
+    return invalid_request(
+        1405,
+        "The request body cannot be null or empty. Please provide a request body and try again.",
+    )
+
+
+def sandbox_header_missing() -> FlowServiceError:
+    return FlowServiceError(
+        2105,
+        400,
+        "Header is missing",
+        "The header x-sandbox-name is missing in the request. "
+        "Please add the header in the request and try again.",
+    )
+
+
+def sandbox_not_found(name: str) -> FlowServiceError:
+    return FlowServiceError(
+        2100,
+        404,
+        "Sandbox not found",
+        f"The sandbox with the name '{name}' could not be found. "
+        "Please ensure that the sandbox name is correct and try again.",
+    )
+
+
+def invalid_spec() -> PlainMessageError:
+    return PlainMessageError(400, "Please provide a valid spec id")
+
+
+def spec_version_missing() -> FlowServiceError:
+    return FlowServiceError(
+        1100, 422, "Invalid request",
+        "connectionSpec.version 'version' is required for spec info",
+    )
+
+
+def auth_spec_not_found(spec_name: str, spec_id: str) -> FlowServiceError:
+    return invalid_request(
+        1415,
+        f"The auth spec '{spec_name}' could not be found for the connection spec ID {spec_id}.",
+    )
+
+
+def connection_in_use(connection_id: str) -> FlowServiceError:
+    return invalid_request(
+        1418,
+        f"The base connection with the ID {connection_id} cannot be deleted because the base "
+        "connection is being used in one or more flows. Please ensure that corresponding flows "
+        "are deleted before deleting a base connection.",
+    )
+
+
+def active_flows_contain(entity_id: str) -> FlowServiceError:
+    return invalid_request(1447, f"Found active flows containing id {entity_id}.")
+
+
+def state_in_create() -> FlowServiceError:
+    return invalid_request(1410, "`State` is not allowed in the create flow request.")
+
+
+def connection_spec_immutable() -> FlowServiceError:
+    return invalid_request(1414, "The connection spec of a connection cannot be updated.")
+
+
+def unsupported_patch_op(op: str) -> FlowServiceError:
+    return invalid_request(
+        1434,
+        f"Unsupported operation '{op}' received. "
+        "Please use one of the supported operation types and try again.",
+    )
+
+
+def action_not_applicable(action: str, state: str) -> FlowServiceError:
+    return invalid_request(
+        1422,
+        f"The action {action} cannot be applied on the current state {state}. "
+        "Please update the action and try again.",
+    )

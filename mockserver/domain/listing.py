@@ -1,0 +1,258 @@
+"""Listing: ``property`` filters, ``orderby``, ``limit``, ``count`` and continuation tokens.
+
+The grammar is the one of the Flow Service sorting and filtering guide:
+``property=<path><op><value>`` with dotted paths, ``[]`` to step into arrays,
+comma-separated values meaning "any of", several ``property`` parameters
+ANDed; ``orderby=[+|-]field[,...]``; ``count=true`` answering ``{"count": N}``.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import re
+from dataclasses import dataclass, field
+from typing import Any, Callable, Iterable, Iterator, Mapping, Sequence
+from urllib.parse import urlencode
+
+from .errors import invalid_request
+
+MAX_LIMIT = 100
+QUERY_PARAMS = frozenset({"property", "orderby", "limit", "count", "continuationToken"})
+
+_FILTER = re.compile(r"^([A-Za-z0-9_.\[\]@$-]+?)(==|!=|>=|<=|=|>|<|~|![<>=~]*)(.*)$", re.S)
+_ORDER_FIELD = re.compile(r"^[A-Za-z_][A-Za-z0-9_.]*$")
+
+
+@dataclass(frozen=True)
+class Filter:
+    path: tuple[str, ...]
+    op: str
+    values: tuple[str, ...]
+    text: str
+
+    def matches(self, entity: Mapping[str, Any]) -> bool:
+        found = list(_values_at(entity, self.path))
+        if self.op == "==":
+            wanted = {v.lower() for v in self.values}
+            return any(_as_text(v).lower() in wanted for v in found)
+        if self.op == "!=":
+            unwanted = {v.lower() for v in self.values}
+            return not any(_as_text(v).lower() in unwanted for v in found)
+        bound = self.values[0]
+        return any(_compare(v, bound, self.op) for v in found)
+
+
+@dataclass(frozen=True)
+class Query:
+    filters: tuple[Filter, ...] = ()
+    order: tuple[tuple[str, bool], ...] = ()  # (field, descending)
+    limit: int | None = None
+    count: bool = False
+    offset: int = 0
+    raw: Mapping[str, Sequence[str]] = field(default_factory=dict)
+
+
+def parse_query(args: Mapping[str, Sequence[str]], extra_params: Iterable[str] = ()) -> Query:
+    """Parse list query parameters (each key mapping to its list of values)."""
+    allowed = QUERY_PARAMS.union(extra_params)
+    for name in args:
+        if name not in allowed:
+            raise invalid_request(1451, f"Invalid params {name} provided in query params.")
+    filters = tuple(_parse_filter(text) for text in args.get("property", ()))
+    order = _parse_order(_last(args, "orderby"))
+    count = _parse_bool(_last(args, "count"), "count")
+    limit = _parse_limit(_last(args, "limit"))
+    if count and limit is not None:
+        raise invalid_request(
+            1401,
+            "The limit and count parameters cannot be given together in the same request. "
+            "Please provide either only the limit or the count parameter and try again.",
+        )
+    offset = _parse_token(_last(args, "continuationToken"))
+    return Query(filters, order, limit, count, offset, args)
+
+
+def run_query(
+    entities: Iterable[dict],
+    query: Query,
+    path: str,
+    present: Callable[[dict], dict] = lambda e: e,
+) -> dict:
+    """Filter, order and page ``entities``; the answer body of a list request at ``path``."""
+    selected = [e for e in entities if all(f.matches(e) for f in query.filters)]
+    if query.count:
+        return {"count": len(selected)}
+    _sort(selected, query.order)
+    page_size = query.limit or MAX_LIMIT
+    page = selected[query.offset: query.offset + page_size]
+    links: dict[str, Any] = {}
+    next_offset = query.offset + page_size
+    if next_offset < len(selected):
+        params = [(k, v) for k, values in query.raw.items() if k != "continuationToken" for v in values]
+        params.append(("continuationToken", _make_token(next_offset)))
+        links["next"] = {"href": f"{path}?{urlencode(params, safe='=,[]:')}"}
+    return {"items": [present(e) for e in page], "_links": links}
+
+
+# --- filters -----------------------------------------------------------------
+
+def _parse_filter(text: str) -> Filter:
+    match = _FILTER.match(text)
+    if not match:
+        raise invalid_request(1453, f"Invalid query value {text} provided in query param.")
+    path, op, value = match.groups()
+    if op == "=":  # the guide's one example with a single '=' means equality
+        op = "=="
+    if op == "~":
+        raise invalid_request(1440, "Operator '~' not implemented.")
+    if op not in ("==", "!=", ">=", "<=", ">", "<"):
+        raise invalid_request(1450, f"Invalid operator {op} in filter params.")
+    if value == "":
+        raise invalid_request(1453, f"Invalid query value {text} provided in query param.")
+    values = tuple(v.strip().strip('"') for v in value.split(",")) if op in ("==", "!=") else (value.strip('"'),)
+    if op not in ("==", "!=") and "," in value:
+        if op == "<=":
+            raise invalid_request(1443, "Operator '<=' is not allowed for multiple values.")
+        raise invalid_request(1452, f"Invalid value {value} for field {path}.")
+    if path == "id" and op in (">=", "<=", ">", "<"):
+        raise invalid_request(1448, f"Operator {op} not supported for field id.")
+    return Filter(tuple(path.split(".")), op, values, text)
+
+
+def _values_at(node: Any, path: Sequence[str]) -> Iterator[Any]:
+    if not path:
+        if isinstance(node, list):  # a path that ends on an array matches any element
+            yield from node
+        else:
+            yield node
+        return
+    head, rest = path[0], path[1:]
+    if isinstance(node, list):
+        for item in node:
+            yield from _values_at(item, path)
+        return
+    if not isinstance(node, dict):
+        return
+    key = head[:-2] if head.endswith("[]") else head
+    if key in node:
+        yield from _values_at(node[key], rest)
+
+
+def _as_text(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if value is None:
+        return "null"
+    return str(value)
+
+
+def _compare(value: Any, bound: str, op: str) -> bool:
+    left: Any
+    right: Any
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        try:
+            left, right = value, float(bound)
+        except ValueError:
+            return False
+    elif isinstance(value, str):
+        left, right = value, bound
+    else:
+        return False
+    if op == ">":
+        return left > right
+    if op == "<":
+        return left < right
+    if op == ">=":
+        return left >= right
+    return left <= right
+
+
+# --- order, limit, count, paging ----------------------------------------------
+
+def _last(args: Mapping[str, Sequence[str]], name: str) -> str | None:
+    values = args.get(name)
+    return values[-1] if values else None
+
+
+def _parse_order(text: str | None) -> tuple[tuple[str, bool], ...]:
+    if text is None:
+        return ()
+    order = []
+    for part in text.split(","):
+        part = part.strip()  # a '+' that was not percent-encoded arrives as a space
+        descending = part.startswith("-")
+        name = part[1:] if part[:1] in ("+", "-") else part
+        if name[:1] in ("+", "-"):
+            raise invalid_request(
+                1432,
+                "Sort order specified is not correct, prepend + for ascending order and - for "
+                "descending order in the fieldName.",
+            )
+        if not _ORDER_FIELD.match(name):
+            raise invalid_request(
+                1433, f"Incorrect field= {name} passed in orderBy, example are +name, -name, name."
+            )
+        order.append((name, descending))
+    return tuple(order)
+
+
+def _sort(entities: list[dict], order: Sequence[tuple[str, bool]]) -> None:
+    if not order:
+        # The service lists the most recently created or updated entities first.
+        entities.sort(key=lambda e: (e.get("updatedAt") or 0, e.get("id", "")), reverse=True)
+        return
+    for name, descending in reversed(order):  # stable sorts, last key first
+        path = name.split(".")
+        present = [e for e in entities if _sort_key(e, path) is not None]
+        missing = [e for e in entities if _sort_key(e, path) is None]
+        present.sort(key=lambda e: _sort_key(e, path), reverse=descending)
+        entities[:] = present + missing
+
+
+def _sort_key(entity: dict, path: Sequence[str]) -> Any:
+    value = next(_values_at(entity, path), None)
+    if isinstance(value, bool) or value is None:
+        return None if value is None else (1, str(value))
+    if isinstance(value, (int, float)):
+        return (0, value)
+    return (1, str(value).lower()) if isinstance(value, str) else None
+
+
+def _parse_bool(text: str | None, name: str) -> bool:
+    if text is None:
+        return False
+    lowered = text.strip().lower()
+    if lowered in ("true", "false"):
+        return lowered == "true"
+    raise invalid_request(1452, f"Invalid value {text} for field {name}.")
+
+
+def _parse_limit(text: str | None) -> int | None:
+    if text is None:
+        return None
+    try:
+        limit = int(text)
+    except ValueError:
+        limit = 0
+    if not 1 <= limit <= MAX_LIMIT:
+        raise invalid_request(1452, f"Invalid value {text} for field limit.")
+    return limit
+
+
+def _make_token(offset: int) -> str:
+    return base64.urlsafe_b64encode(f"offset:{offset}".encode()).decode().rstrip("=")
+
+
+def _parse_token(token: str | None) -> int:
+    if token is None:
+        return 0
+    try:
+        decoded = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)).decode()
+        prefix, _, number = decoded.partition(":")
+        offset = int(number)
+        if prefix != "offset" or offset < 0:
+            raise ValueError(decoded)
+    except (ValueError, binascii.Error, UnicodeDecodeError):
+        raise invalid_request(1452, f"Invalid value {token} for field continuationToken.") from None
+    return offset

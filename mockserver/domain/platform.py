@@ -1,0 +1,55 @@
+"""The emulated service as one object: catalogue, store, clock, ids and the resources."""
+
+from __future__ import annotations
+
+from ..clock import Clock
+from ..settings import Settings
+from ..store import IdFactory, MemoryStore
+from .catalog import Catalog
+from .connections import Connections
+from .context import Caller
+from .flows import Flows
+from .source_connections import SourceConnections
+from .target_connections import TargetConnections
+
+
+class Platform:
+    def __init__(
+        self,
+        settings: Settings | None = None,
+        *,
+        catalog: Catalog | None = None,
+        store: MemoryStore | None = None,
+        clock: Clock | None = None,
+    ) -> None:
+        self.settings = settings or Settings()
+        self.catalog = catalog or Catalog()
+        self.store = store or MemoryStore()
+        self.clock = clock or Clock()
+        self.ids = IdFactory(self.settings.seed)
+        self.connections = Connections(self)
+        self.source_connections = SourceConnections(self)
+        self.target_connections = TargetConnections(self)
+        self.flows = Flows(self)
+
+    def reset(self, org: str | None = None, sandbox: str | None = None) -> int:
+        """Forget tenants (all, or those matching); a full reset also restarts the id sequence."""
+        removed = self.store.reset(org, sandbox)
+        if org is None and sandbox is None:
+            self.ids.reseed(self.settings.seed)
+        return removed
+
+    # --- references between resources ------------------------------------------------------
+
+    def flows_referencing(self, caller: Caller, key: str, entity_id: str) -> list[dict]:
+        """Flows whose ``key`` (sourceConnectionIds or targetConnectionIds) holds ``entity_id``."""
+        return [f for f in caller.tenant.values("flows") if entity_id in f.get(key, ())]
+
+    def flows_using_base_connection(self, caller: Caller, base_id: str) -> list[dict]:
+        users = [
+            flow for flow in caller.tenant.values("flows")
+            for ref in (flow["inheritedAttributes"]["sourceConnections"]
+                        + flow["inheritedAttributes"]["targetConnections"])
+            if (ref.get("baseConnection") or {}).get("id") == base_id
+        ]
+        return users

@@ -1,0 +1,86 @@
+"""Serving the app: in the foreground (``serve``) or on a background thread (tests, plugin).
+
+One process holds all state, so the server is multi-threaded, never
+multi-process. waitress was chosen by measurement (benchmarks/servers.py,
+docs/benchmarks.md).
+"""
+
+from __future__ import annotations
+
+import logging
+import signal
+import sys
+import threading
+from typing import Any
+
+from waitress.server import create_server
+
+from .app import create_app
+from .settings import Settings
+
+
+class MockServer:
+    """The mock on a real WSGI server, on a background thread: ``start()``, ``url``, ``stop()``."""
+
+    def __init__(self, settings: Settings | None = None, app: Any = None) -> None:
+        self.settings = settings or Settings(port=0)
+        self.app = app or create_app(self.settings)
+        self._server = create_server(
+            self.app,
+            host=self.settings.host,
+            port=self.settings.port,
+            threads=self.settings.threads,
+            ident="flowservice-mock",
+            clear_untrusted_proxy_headers=True,
+        )
+        self._thread: threading.Thread | None = None
+
+    @property
+    def port(self) -> int:
+        return self._server.effective_port
+
+    @property
+    def url(self) -> str:
+        host = self._server.effective_host
+        return f"http://{host}:{self.port}"
+
+    def start(self) -> "MockServer":
+        self._thread = threading.Thread(target=self._server.run, name="flowservice-mock", daemon=True)
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._server.close()
+        self._server.task_dispatcher.shutdown()
+        if self._thread is not None:
+            self._thread.join(timeout=5)
+
+    def __enter__(self) -> "MockServer":
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+
+def serve_forever(settings: Settings) -> int:
+    logging.basicConfig(level=logging.INFO, format="%(message)s")
+    server = create_server(
+        create_app(settings),
+        host=settings.host,
+        port=settings.port,
+        threads=settings.threads,
+        ident="flowservice-mock",
+    )
+    signal.signal(signal.SIGTERM, lambda *_: server.close() or sys.exit(0))
+    print(
+        f"flowservice-mock serving on http://{server.effective_host}:{server.effective_port} "
+        f"(profile {settings.profile}); Ctrl-C stops it",
+        flush=True,
+    )
+    try:
+        server.run()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.close()
+    return 0

@@ -1,0 +1,87 @@
+"""One settings object, built from defaults, environment variables and CLI flags.
+
+Every behaviour that the sources leave open or disagree on is a field here, so
+a user can pick the era of the documentation their client was written for.
+docs/fidelity.md explains each choice; README.md lists the variables.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, fields, replace
+from typing import Any, Mapping
+
+#: Response profiles: how PATCH and DELETE answer (docs/fidelity.md, §7.5).
+PROFILES = ("default", "seed", "current")
+
+ENV_PREFIX = "FLOWSERVICE_MOCK_"
+
+
+@dataclass(frozen=True)
+class Settings:
+    host: str = "127.0.0.1"
+    port: int = 8080
+    #: "default": PATCH 202 with {id, etag}, DELETE 202 empty;
+    #: "seed": PATCH 202 without body, DELETE 202;
+    #: "current": PATCH 200 with {id, etag}, DELETE 204.
+    profile: str = "default"
+    #: Seed for ids and etags; None means random (uuid4).
+    seed: int | None = None
+    #: Answer 400 (FLOW-2105) when x-sandbox-name is absent instead of using "prod".
+    require_sandbox_header: bool = False
+    #: Sandboxes that exist; an unknown name gets 404 (FLOW-2100). Empty: every name exists.
+    sandboxes: tuple[str, ...] = ()
+    #: Accept an If-Match without the surrounding double quotes (the real service answers 412).
+    lenient_if_match: bool = False
+    #: Return auth params marked as secrets in clear on GET (the mock masks them by default).
+    reveal_secrets: bool = False
+    #: Worker threads of the WSGI server.
+    threads: int = 8
+
+    def __post_init__(self) -> None:
+        if self.profile not in PROFILES:
+            raise ValueError(f"profile must be one of {', '.join(PROFILES)}, not {self.profile!r}")
+        if not 0 <= self.port <= 65535:
+            raise ValueError(f"port must be between 0 and 65535, not {self.port}")
+        if self.threads < 1:
+            raise ValueError("threads must be at least 1")
+
+    @property
+    def patch_status(self) -> int:
+        return 200 if self.profile == "current" else 202
+
+    @property
+    def patch_has_body(self) -> bool:
+        return self.profile != "seed"
+
+    @property
+    def delete_status(self) -> int:
+        return 204 if self.profile == "current" else 202
+
+    def with_overrides(self, **overrides: Any) -> "Settings":
+        """A copy with the given fields changed; ``None`` values are ignored."""
+        return replace(self, **{k: v for k, v in overrides.items() if v is not None})
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> "Settings":
+        """Settings from ``FLOWSERVICE_MOCK_<FIELD>`` variables (upper-case field names)."""
+        environ = os.environ if environ is None else environ
+        values: dict[str, Any] = {}
+        for f in fields(cls):
+            raw = environ.get(ENV_PREFIX + f.name.upper())
+            if raw is None:
+                continue
+            values[f.name] = _parse(f.name, raw)
+        return cls(**values)
+
+
+def _parse(name: str, raw: str) -> Any:
+    if name in ("port", "threads"):
+        return int(raw)
+    if name == "seed":
+        return int(raw) if raw.strip() else None
+    if name in ("require_sandbox_header", "lenient_if_match", "reveal_secrets"):
+        return raw.strip().lower() in ("1", "true", "yes", "on")
+    if name == "sandboxes":
+        return tuple(s.strip() for s in raw.split(",") if s.strip())
+    return raw
