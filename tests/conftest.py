@@ -1,0 +1,30 @@
+"""Shared fixtures: an app with a fixed seed, a test client, a resource-building client."""
+
+from __future__ import annotations
+
+import pytest
+
+from mockserver import create_app
+from mockserver.settings import Settings
+
+from .support import Api
+
+
+@pytest.fixture
+def settings() -> Settings:
+    return Settings(seed=42)
+
+
+@pytest.fixture
+def app(settings):
+    return create_app(settings)
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def api(client) -> Api:
+    return Api(client)

@@ -1,0 +1,91 @@
+"""What the tests share: ids of the catalogue, valid headers, a small client that builds resources."""
+
+from __future__ import annotations
+
+BASE = "/data/foundation/flowservice"
+ORG = "5555467B5D8013E50A494220@AdobeOrg"
+HEADERS = {
+    "Authorization": "Bearer test-token",
+    "x-api-key": "test-api-key",
+    "x-gw-ims-org-id": ORG,
+    "x-sandbox-name": "prod",
+}
+
+PROFILE_STORE = "8a9c3494-9708-43d7-ae3f-cda01e5030e1"
+DATA_LAKE = "23598e46-f560-407b-88d5-ea6207e49db0"
+S3 = "4fce964d-3f37-408f-9778-e597338a21ee"
+S3_SEGMENT_FLOW = "1a0514a6-33d4-4c7f-aff8-594799c47549"
+S3_DATASET_FLOW = "269ba276-16fc-47db-92b0-c1049a3c131f"
+CAMPAIGN = "0b23e41a-cb4a-4321-a78f-3b654f5d7d97"
+LEGACY_FLOW = "71471eba-b620-49e4-90fd-23f1fa0174d8"
+S3_AUTH = {"specName": "Access Key",
+           "params": {"s3AccessKey": "AKIAABCDEFGHIJKLMNOP", "s3SecretKey": "a" * 40}}
+S3_TARGET_PARAMS = {"mode": "Server-to-server", "bucketName": "exports-bucket", "path": "audiences",
+                    "fileType": "CSV", "compression": "NONE"}
+
+
+def spec(spec_id: str) -> dict:
+    return {"id": spec_id, "version": "1.0"}
+
+
+class Api:
+    """A thin client of the emulated API that builds the usual resources."""
+
+    def __init__(self, client, headers=None):
+        self.client = client
+        self.headers = dict(HEADERS if headers is None else headers)
+
+    def call(self, method: str, path: str, json=None, headers=None, **kwargs):
+        merged = {**self.headers, **(headers or {})}
+        return self.client.open(BASE + path, method=method, json=json, headers=merged, **kwargs)
+
+    def get(self, path, **kw):
+        return self.call("GET", path, **kw)
+
+    def post(self, path, json=None, **kw):
+        return self.call("POST", path, json=json, **kw)
+
+    def patch(self, path, ops, etag, **kw):
+        return self.call("PATCH", path, json=ops, headers={"If-Match": etag, **kw.pop("headers", {})}, **kw)
+
+    def delete(self, path, **kw):
+        return self.call("DELETE", path, **kw)
+
+    def created(self, path, body) -> dict:
+        response = self.post(path, body)
+        assert response.status_code == 201, response.get_data(as_text=True)
+        return response.get_json()
+
+    # --- the usual resources -------------------------------------------------
+
+    def profile_source(self) -> str:
+        return self.created("/sourceConnections", {"name": "Profiles", "connectionSpec": spec(PROFILE_STORE)})["id"]
+
+    def dataset_source(self, dataset_id="616d53e0a6de2719486fb024") -> str:
+        return self.created("/sourceConnections", {
+            "name": "Datasets", "connectionSpec": spec(DATA_LAKE),
+            "params": {"datasets": [{"dataSetId": dataset_id, "name": "Company Dataset"}]},
+        })["id"]
+
+    def s3_base(self) -> str:
+        return self.created("/connections", {"name": "S3", "connectionSpec": spec(S3), "auth": S3_AUTH})["id"]
+
+    def s3_target(self, base=None, **params) -> str:
+        return self.created("/targetConnections", {
+            "name": "S3 target", "baseConnectionId": base or self.s3_base(),
+            "connectionSpec": spec(S3), "params": {**S3_TARGET_PARAMS, **params},
+        })["id"]
+
+    def audience_flow(self, transformations=None) -> dict:
+        return self.created("/flows", {
+            "name": "Audiences to S3", "flowSpec": spec(S3_SEGMENT_FLOW),
+            "sourceConnectionIds": [self.profile_source()], "targetConnectionIds": [self.s3_target()],
+            "transformations": transformations if transformations is not None else [
+                {"name": "GeneralTransform", "params": {"segmentSelectors": {"selectors": []}}}
+            ],
+        })
+
+    def entity(self, path) -> dict:
+        response = self.get(path)
+        assert response.status_code == 200, response.get_data(as_text=True)
+        return response.get_json()["items"][0]
