@@ -13,6 +13,7 @@ import sys
 import threading
 from typing import Any
 
+from waitress import wasyncore
 from waitress.server import create_server
 
 from .app import create_app
@@ -25,8 +26,10 @@ class MockServer:
     def __init__(self, settings: Settings | None = None, app: Any = None) -> None:
         self.settings = settings or Settings(port=0)
         self.app = app or create_app(self.settings)
+        self._sockets: dict = {}
         self._server = create_server(
             self.app,
+            map=self._sockets,
             host=self.settings.host,
             port=self.settings.port,
             threads=self.settings.threads,
@@ -50,10 +53,12 @@ class MockServer:
         return self
 
     def stop(self) -> None:
-        self._server.close()
-        self._server.task_dispatcher.shutdown()
+        # close() alone leaves run() going while a keep-alive connection is open: close every
+        # channel from inside waitress's own loop thread instead.
+        self._server.trigger.pull_trigger(lambda: wasyncore.close_all(self._sockets))
         if self._thread is not None:
             self._thread.join(timeout=5)
+        self._server.task_dispatcher.shutdown()
 
     def __enter__(self) -> "MockServer":
         return self.start()

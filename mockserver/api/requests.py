@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
+import orjson
 from flask import g, request
 
 from ..domain.context import Caller
@@ -21,8 +21,8 @@ def json_body() -> Any:
     if not data.strip():
         return None
     try:
-        return json.loads(data)
-    except (ValueError, RecursionError) as exc:
+        return orjson.loads(data)
+    except orjson.JSONDecodeError as exc:
         raise validation_failed(f"The request body is not valid JSON: {exc}.") from None
 
 
