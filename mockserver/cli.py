@@ -26,12 +26,20 @@ def main(argv: Sequence[str] | None = None) -> int:
     serve.add_argument("--threads", type=int, help="worker threads of the server (default 8)")
     serve.add_argument("--require-sandbox-header", action="store_true", default=None,
                        help="answer 400 when x-sandbox-name is missing instead of using prod")
+    serve.add_argument("--sandboxes", type=lambda text: tuple(s for s in text.split(",") if s),
+                       help="comma-separated sandbox names that exist (default: every name)")
+    serve.add_argument("--lenient-if-match", action="store_true", default=None,
+                       help="accept If-Match without the surrounding double quotes")
+    serve.add_argument("--reveal-secrets", action="store_true", default=None,
+                       help="return secret auth params in clear")
 
     args = parser.parse_args(argv)
     try:
         settings = Settings.from_env().with_overrides(
             host=args.host, port=args.port, profile=args.profile, seed=args.seed,
             threads=args.threads, require_sandbox_header=args.require_sandbox_header,
+            sandboxes=args.sandboxes, lenient_if_match=args.lenient_if_match,
+            reveal_secrets=args.reveal_secrets,
         )
     except ValueError as exc:
         parser.error(str(exc))
