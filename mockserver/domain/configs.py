@@ -12,12 +12,13 @@ MAX_LIMIT = 100
 EXPECTED = {"outputType": "activationDatasets", "outputField": "datasets"}
 
 
-def eligible_datasets(catalog: Catalog, spec_id: str, args: Mapping[str, str]) -> dict:
-    if spec_id != DATA_LAKE_SPEC_ID:
+def eligible_datasets(catalog: Catalog, spec: dict, args: Mapping[str, str]) -> dict:
+    """Datasets a dataset flow of ``spec`` (the Data Lake, or a destination exporting datasets) can export."""
+    if spec["id"] != DATA_LAKE_SPEC_ID and not catalog.workflow_requirements(spec, "DATASETS"):
         raise invalid_request(
             1100,
-            f"The request could not be processed. Export configurations are served for the "
-            f"Data Lake connection spec {DATA_LAKE_SPEC_ID} only.",
+            f"The request could not be processed. Connection spec {spec['id']} ({spec['name']}) "
+            "does not export datasets.",
         )
     for name, expected in EXPECTED.items():
         value = args.get(name)

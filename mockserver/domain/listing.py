@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import base64
 import binascii
+import json
 import re
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable, Iterator, Mapping, Sequence
-from urllib.parse import urlencode
 
 from .errors import invalid_request
 
@@ -56,6 +56,12 @@ class Query:
 def parse_query(args: Mapping[str, Sequence[str]], extra_params: Iterable[str] = ()) -> Query:
     """Parse list query parameters (each key mapping to its list of values)."""
     allowed = QUERY_PARAMS.union(extra_params)
+    offset = 0
+    token = _last(args, "continuationToken")
+    if token is not None:
+        # The token carries the query of the first page; parameters sent again override it.
+        offset, stored = _parse_token(token)
+        args = {**stored, **{k: v for k, v in args.items() if k != "continuationToken"}}
     for name in args:
         if name not in allowed:
             raise invalid_request(1451, f"Invalid params {name} provided in query params.")
@@ -69,7 +75,6 @@ def parse_query(args: Mapping[str, Sequence[str]], extra_params: Iterable[str] =
             "The limit and count parameters cannot be given together in the same request. "
             "Please provide either only the limit or the count parameter and try again.",
         )
-    offset = _parse_token(_last(args, "continuationToken"))
     return Query(filters, order, limit, count, offset, args)
 
 
@@ -89,9 +94,8 @@ def run_query(
     links: dict[str, Any] = {}
     next_offset = query.offset + page_size
     if next_offset < len(selected):
-        params = [(k, v) for k, values in query.raw.items() if k != "continuationToken" for v in values]
-        params.append(("continuationToken", _make_token(next_offset)))
-        links["next"] = {"href": f"{path}?{urlencode(params, safe='=,[]:')}"}
+        # Only the token: clients split the href on '=' or append it to the base path.
+        links["next"] = {"href": f"{path}?continuationToken={_make_token(next_offset, query.raw)}"}
     return {"items": [present(e) for e in page], "_links": links}
 
 
@@ -240,19 +244,21 @@ def _parse_limit(text: str | None) -> int | None:
     return limit
 
 
-def _make_token(offset: int) -> str:
-    return base64.urlsafe_b64encode(f"offset:{offset}".encode()).decode().rstrip("=")
+def _make_token(offset: int, args: Mapping[str, Sequence[str]]) -> str:
+    """An opaque token (URL-safe, without '=' or '&') holding the offset and the query."""
+    state = {"o": offset, "q": {k: list(v) for k, v in args.items() if k != "continuationToken"}}
+    raw = json.dumps(state, separators=(",", ":")).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
 
-def _parse_token(token: str | None) -> int:
-    if token is None:
-        return 0
+def _parse_token(token: str) -> tuple[int, dict[str, list[str]]]:
     try:
-        decoded = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)).decode()
-        prefix, _, number = decoded.partition(":")
-        offset = int(number)
-        if prefix != "offset" or offset < 0:
-            raise ValueError(decoded)
-    except (ValueError, binascii.Error, UnicodeDecodeError):
+        state = json.loads(base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)))
+        offset, stored = state["o"], state["q"]
+        if not isinstance(offset, int) or offset < 0 or not isinstance(stored, dict) or not all(
+            isinstance(v, list) and all(isinstance(x, str) for x in v) for v in stored.values()
+        ):
+            raise ValueError(token)
+    except (ValueError, TypeError, KeyError, binascii.Error):
         raise invalid_request(1452, f"Invalid value {token} for field continuationToken.") from None
-    return offset
+    return offset, stored

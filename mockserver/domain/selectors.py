@@ -218,10 +218,18 @@ def folder_template(template: Any, where: str) -> str:
 def dataset_schedule(params: Any, where: str, *, created_at: float) -> dict:
     """Validated ``scheduleParams`` of a dataset flow, with the default ``endTime``."""
     params = dict(require_object(params, f"Field '{where}'"))
+    for key in ("startTime", "interval", "endTime"):
+        # The service reads these as integers and, like any Jackson-based service,
+        # takes a numeric string too (aepp sends "interval": "1").
+        value = params.get(key)
+        if isinstance(value, str) and value.strip().isdigit():
+            params[key] = int(value)
     for key in ("startTime", "interval"):
         value = params.get(key)
         if not isinstance(value, int) or isinstance(value, bool) or value < 0:
             raise validation_failed(f"Field '{where}.{key}' is required and must be a non-negative integer.")
+    if "frequency" in params and not isinstance(params["frequency"], str):
+        raise validation_failed(f"Field '{where}.frequency' must be a string.")
     unit = params.get("timeUnit")
     if unit not in DATASET_TIME_UNITS:
         raise validation_failed(f"Field '{where}.timeUnit' must be one of {', '.join(DATASET_TIME_UNITS)}.")

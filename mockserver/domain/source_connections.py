@@ -53,6 +53,8 @@ class SourceConnections(Resource):
             fields.update(self._profile_store(body))
         else:
             fields["params"] = {"datasets": self._datasets(body.get("params"))}
+            if body.get("data") is not None:
+                fields["data"] = require_object(body["data"], "Field 'data'")
         fields["inheritedAttributes"] = {"baseConnection": {"id": base_id, "connectionSpec": spec_ref}}
         return fields
 
