@@ -20,7 +20,7 @@ from .errors import invalid_request
 MAX_LIMIT = 100
 QUERY_PARAMS = frozenset({"property", "orderby", "limit", "count", "continuationToken"})
 
-_FILTER = re.compile(r"^([A-Za-z0-9_.\[\]@$-]+?)(==|!=|>=|<=|=|>|<|~|![<>=~]*)(.*)$", re.S)
+_FILTER = re.compile(r"^([A-Za-z0-9_.\[\]@$-]+?)([=!<>~]+)(.*)$", re.S)
 _ORDER_FIELD = re.compile(r"^[A-Za-z_][A-Za-z0-9_.]*$")
 
 

@@ -222,7 +222,7 @@ def dataset_schedule(params: Any, where: str, *, created_at: float) -> dict:
         # The service reads these as integers and, like any Jackson-based service,
         # takes a numeric string too (aepp sends "interval": "1").
         value = params.get(key)
-        if isinstance(value, str) and value.strip().isdigit():
+        if isinstance(value, str) and value.strip().isascii() and value.strip().isdigit():
             params[key] = int(value)
     for key in ("startTime", "interval"):
         value = params.get(key)

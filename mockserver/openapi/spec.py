@@ -657,6 +657,35 @@ FLOW_PART_SCHEMAS: dict[str, Schema] = {
     ),
 }
 
+#: The documented JSON Patch operations (§3.5, §3.7, §6.6): pointer and value.
+PATCH_TARGETS: dict[str, list[tuple[str, Schema]]] = {
+    "connections": [
+        ("/name", NON_BLANK),
+        ("/description", string()),
+        ("/auth/params", obj(description="The complete new auth params (they replace the old ones).",
+                             additionalProperties=True)),
+    ],
+    "sourceConnections": [("/name", NON_BLANK), ("/description", string())],
+    "targetConnections": [
+        ("/name", NON_BLANK),
+        ("/description", string()),
+        ("/params", obj(description="The complete new params.", additionalProperties=True)),
+    ],
+    "flows": [
+        ("/name", NON_BLANK),
+        ("/description", string()),
+        ("/transformations/0/params/segmentSelectors/selectors/-", ref("SegmentSelector")),
+        ("/transformations/0/params/profileSelectors/selectors/-", ref("ProfileSelector")),
+        ("/transformations/0/params/profileMapping", ref("ProfileMapping")),
+        ("/transformations/0/params/mandatoryFields", ref("MandatoryFields")),
+        ("/transformations/0/params/primaryFields", ref("PrimaryFields")),
+        ("/sourceConnectionIds", array(string(minLength=1), minItems=1, maxItems=1)),
+        ("/scheduleParams", ref("DatasetSchedule")),
+        ("/labels", array(string(minLength=1))),
+    ],
+}
+
+
 # --- listing, creation, update ------------------------------------------------------------------------
 
 ENVELOPE_SCHEMAS: dict[str, Schema] = {
@@ -685,15 +714,22 @@ def single(entity_name: str) -> Schema:
 
 
 def json_patch(collection: str) -> Schema:
+    """An RFC 6902 document: the documented operations of ``collection`` (§6.6), then any other."""
     members = "|".join(PATCHABLE[collection])
     path = string(f"A JSON Pointer under one of: {', '.join(PATCHABLE[collection])}.",
                   pattern=rf"^/({members})(/.*)?$")
-    op_names = ("add", "replace", "test")
+    setters = enum("add", "replace", "ADD", "REPLACE")
+    documented = [
+        obj({"op": setters, "path": enum(pointer), "value": value}, ["op", "path", "value"],
+            title=f"set {pointer}")
+        for pointer, value in PATCH_TARGETS[collection]
+    ]
     return array(
-        {"oneOf": [
-            obj({"op": enum("remove", "REMOVE"), "path": path, "value": ANY}, ["op", "path"]),
-            obj({"op": enum(*op_names, *(o.upper() for o in op_names)), "path": path, "value": ANY},
-                ["op", "path", "value"]),
+        {"anyOf": [
+            *documented,
+            obj({"op": enum("remove", "REMOVE"), "path": path, "value": ANY}, ["op", "path"], title="remove"),
+            obj({"op": enum("add", "replace", "test", "ADD", "REPLACE", "TEST"), "path": path, "value": ANY},
+                ["op", "path", "value"], title="other"),
         ]},
         "RFC 6902 operations, applied in order; `op` in any case; `move` and `copy` are refused "
         "(`FLOW-1434-400`), other paths `FLOW-1455-400`. The patched entity is validated as a whole.",

@@ -23,6 +23,7 @@ Run: ``python -m pytest tests/api/test_schemathesis.py -q``.
 
 from __future__ import annotations
 
+import os
 from datetime import timedelta
 from typing import Any
 
@@ -47,7 +48,8 @@ TOKEN = "schemathesis-token"
 API_KEY = "schemathesis"
 GATEWAY_HEADERS = {"Authorization": f"Bearer {TOKEN}", "x-api-key": API_KEY, "x-gw-ims-org-id": ORG}
 
-MAX_EXAMPLES = 25
+#: Examples per operation in the fuzzing phase; raise it for a deeper local run.
+MAX_EXAMPLES = int(os.environ.get("SCHEMATHESIS_MAX_EXAMPLES", "25"))
 CHECKS = [
     not_a_server_error,
     status_code_conformance,
@@ -113,39 +115,63 @@ def seed(client) -> dict[str, Any]:
     disabled = client.post(f"{BASE}/flows/{dataset_flow['id']}/action?op=disable", headers=GATEWAY_HEADERS)
     assert disabled.status_code == 200, disabled.get_json()
     dataset_flow = disabled.get_json()
-    entities = [s3, dlz, audiences, datasets, target, audience_flow, dataset_flow]
-    return {"ids": [e["id"] for e in entities], "etags": [e["etag"] for e in entities]}
+    return {
+        "connections": [s3, dlz],
+        "sourceConnections": [audiences, datasets],
+        "targetConnections": [target],
+        "flows": [audience_flow, dataset_flow],
+    }
 
 
 APP = create_app(Settings(seed=SEED))
 CLIENT = APP.test_client()
 SEEDED = seed(CLIENT)
-CATALOG_IDS = [S3["id"], DATA_LAKE["id"], S3_SEGMENT_FLOW["id"]]
+ETAG_OF = {e["id"]: e["etag"] for entities in SEEDED.values() for e in entities}
+#: Ids each path's ``{id}`` is drawn from, part of the time (the rest is generated).
+KNOWN_IDS = {
+    **{collection: [e["id"] for e in entities] for collection, entities in SEEDED.items()},
+    "connectionSpecs": [S3["id"], DLZ["id"], PROFILE_STORE["id"], DATA_LAKE["id"]],
+    "flowSpecs": [S3_SEGMENT_FLOW["id"], S3_DATASET_FLOW["id"]],
+}
 
-CONFIG = schemathesis.Config.from_dict({
-    "seed": SEED,
-    "generation": {"mode": "all", "max-examples": MAX_EXAMPLES, "deterministic": True, "database": "none"},
-    "phases": {"stateful": {"enabled": False}},
-    "auth": {"openapi": {
-        "bearerAuth": {"bearer": TOKEN},
-        "apiKey": {"api_key": API_KEY},
-        "imsOrg": {"api_key": ORG},
-    }},
-    "dictionaries": {
-        "entity-ids": {"values": SEEDED["ids"] + CATALOG_IDS},
-        "etags": {"values": SEEDED["etags"]},
+
+def _config() -> schemathesis.Config:
+    dictionaries = {
+        **{f"{collection}-ids": {"values": ids} for collection, ids in KNOWN_IDS.items()},
+        "etags": {"values": list(ETAG_OF.values())},
         "sandboxes": {"values": ["prod"]},
-        "base-connections": {"values": SEEDED["ids"][:2]},
-    },
-    "parameters": {
-        "path.id": {"dictionary": "entity-ids", "probability": 0.6},
-        "header.If-Match": {"dictionary": "etags", "probability": 0.6},
-        "header.x-sandbox-name": {"dictionary": "sandboxes", "probability": 0.6},
-        "body.baseConnectionId": {"dictionary": "base-connections", "probability": 0.6},
-    },
-})
+        "base-connections": {"values": KNOWN_IDS["connections"]},
+        "source-connections": {"values": KNOWN_IDS["sourceConnections"]},
+        "target-connections": {"values": KNOWN_IDS["targetConnections"]},
+    }
+    per_collection = [
+        {"include-path-regex": f"^{BASE}/{collection}/", "parameters": {
+            "path.id": {"dictionary": f"{collection}-ids", "probability": 0.7},
+        }}
+        for collection in KNOWN_IDS
+    ]
+    return schemathesis.Config.from_dict({
+        "seed": SEED,
+        "generation": {"mode": "all", "max-examples": MAX_EXAMPLES, "deterministic": True, "database": "none"},
+        "phases": {"stateful": {"enabled": False}},
+        "auth": {"openapi": {
+            "bearerAuth": {"bearer": TOKEN},
+            "apiKey": {"api_key": API_KEY},
+            "imsOrg": {"api_key": ORG},
+        }},
+        "dictionaries": dictionaries,
+        "parameters": {
+            "header.If-Match": {"dictionary": "etags", "probability": 0.7},
+            "header.x-sandbox-name": {"dictionary": "sandboxes", "probability": 0.7},
+            "body.baseConnectionId": {"dictionary": "base-connections", "probability": 0.7},
+            "body.sourceConnectionIds[*]": {"dictionary": "source-connections", "probability": 0.7},
+            "body.targetConnectionIds[*]": {"dictionary": "target-connections", "probability": 0.7},
+        },
+        "operations": per_collection,
+    })
 
-schema = schemathesis.openapi.from_wsgi("/_mock/openapi.json", APP, config=CONFIG)
+
+schema = schemathesis.openapi.from_wsgi("/_mock/openapi.json", APP, config=_config())
 emulated = schema.exclude(path_regex="^/_mock/")
 
 _state = {"dirty": False}
@@ -155,6 +181,18 @@ def _fresh_state() -> None:
     if _state["dirty"]:
         assert seed(CLIENT) == SEEDED, "seeding is not deterministic"
         _state["dirty"] = False
+
+
+def _pair_etag(case: schemathesis.Case) -> None:
+    """A seeded etag drawn for ``If-Match`` becomes the etag of the entity the path names.
+
+    The dictionaries are drawn independently; this keeps a stale (another entity's) etag from
+    being the only kind of "known" etag the cases send. Generated etags are left alone.
+    """
+    entity_id = (case.path_parameters or {}).get("id")
+    if_match = case.headers.get("If-Match") if case.headers else None
+    if entity_id in ETAG_OF and if_match in ETAG_OF.values():
+        case.headers["If-Match"] = ETAG_OF[entity_id]
 
 
 def _read_back(case: schemathesis.Case, response: schemathesis.Response) -> None:
@@ -175,6 +213,7 @@ def _read_back(case: schemathesis.Case, response: schemathesis.Response) -> None
 @hypothesis.settings(deadline=timedelta(seconds=2))
 def test_emulated_api(case: schemathesis.Case) -> None:
     _fresh_state()
+    _pair_etag(case)
     if case.method.upper() != "GET":
         _state["dirty"] = True
     response = case.call_and_validate(checks=CHECKS)

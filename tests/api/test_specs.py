@@ -11,8 +11,9 @@ NEW_CARDS_PROVIDER = "14e34fac-d307-11e9-bb65-2a2ae2dbcce4"
 
 CONNECTION_SPECS = {
     # §5.1 platform-side
-    "8a9c3494-9708-43d7-ae3f-cda01e5030e1": "Experience Platform Profile Store",
-    "23598e46-f560-407b-88d5-ea6207e49db0": "Experience Platform Data Lake",
+    # (the mock names the Data Lake spec "activation-datalake", as clients look it up: docs/fidelity.md)
+    "8a9c3494-9708-43d7-ae3f-cda01e5030e1": None,
+    "23598e46-f560-407b-88d5-ea6207e49db0": "activation-datalake",
     # §5.1 legacy destinations
     "0b23e41a-cb4a-4321-a78f-3b654f5d7d97": "Adobe Campaign",
     "4890fc95-5a1f-4983-94bb-e060c08e3f81": None,
@@ -249,9 +250,16 @@ def test_configs_bad_paging(api, extra):
     flow_error(api.get(CONFIGS + extra), 1452, 400)
 
 
-def test_configs_only_for_the_data_lake(api):
-    flow_error(api.get(f"/connectionSpecs/{S3}/configs?outputType=activationDatasets&outputField=datasets"),
-               1100, 400, contains=DATA_LAKE)
+@pytest.mark.parametrize("spec_id", [S3, "10440537-2a7b-4583-ac39-ed38d4b848e8"])
+def test_configs_also_for_destinations_exporting_datasets(api, spec_id):
+    body = api.get(f"/connectionSpecs/{spec_id}/configs?outputType=activationDatasets&outputField=datasets").get_json()
+    assert body == api.get(CONFIGS).get_json()
+
+
+@pytest.mark.parametrize("spec_id", [PROFILE_STORE, "0b23e41a-cb4a-4321-a78f-3b654f5d7d97"])
+def test_configs_refused_for_specs_without_dataset_exports(api, spec_id):
+    flow_error(api.get(f"/connectionSpecs/{spec_id}/configs?outputType=activationDatasets&outputField=datasets"),
+               1100, 400, contains=f"Connection spec {spec_id}")
 
 
 def test_configs_of_unknown_spec_is_404(api):

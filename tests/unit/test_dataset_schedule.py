@@ -88,18 +88,52 @@ def test_refused_combinations(mode, unit, interval):
     ({"timeUnit": "week"}, "scheduleParams.timeUnit"),
     ({"timeUnit": "HOUR"}, "scheduleParams.timeUnit"),
     ({"interval": ...}, "scheduleParams.interval"),
-    ({"interval": "3"}, "scheduleParams.interval"),
     ({"interval": 3.0}, "scheduleParams.interval"),
+    ({"interval": "3.0"}, "scheduleParams.interval"),
+    ({"interval": "-3"}, "scheduleParams.interval"),
+    ({"interval": "three"}, "scheduleParams.interval"),
+    ({"interval": ""}, "scheduleParams.interval"),
     ({"interval": True}, "scheduleParams.interval"),
     ({"startTime": ...}, "scheduleParams.startTime"),
-    ({"startTime": str(START)}, "scheduleParams.startTime"),
     ({"startTime": -1}, "scheduleParams.startTime"),
+    ({"startTime": "1.5e9"}, "scheduleParams.startTime"),
     ({"startTime": True}, "scheduleParams.startTime"),
     ({"startTime": float(START)}, "scheduleParams.startTime"),
 ])
 def test_required_fields_and_their_types(changes, field):
     with refused(field):
         check(params(**changes))
+
+
+# --- numeric strings (docs/fidelity.md: the service coerces them; aepp sends "interval": "1") -------
+
+@pytest.mark.parametrize("changes, key, expected", [
+    ({"interval": "3"}, "interval", 3),
+    ({"interval": " 12 "}, "interval", 12),
+    ({"timeUnit": "day", "interval": "1"}, "interval", 1),
+    ({"startTime": str(START)}, "startTime", START),
+    ({"endTime": str(START + 60)}, "endTime", START + 60),
+])
+def test_numeric_strings_are_read_as_integers(changes, key, expected):
+    result = check(params(**changes))
+    assert result[key] == expected and type(result[key]) is int
+
+
+def test_a_numeric_string_end_time_is_still_checked_against_the_start_time():
+    with refused("scheduleParams.endTime"):
+        check(params(endTime=str(START)))
+
+
+@pytest.mark.parametrize("changes", [{"interval": "²"}, {"startTime": "1668474000²"}, {"endTime": "³"}])
+def test_a_string_of_non_decimal_digits_is_a_400_not_a_crash(changes):
+    with refused("scheduleParams"):
+        check(params(**changes))
+
+
+def test_a_sources_style_frequency_is_kept_beside_time_unit():
+    assert check(params(frequency="hour"))["frequency"] == "hour"
+    with refused("scheduleParams.frequency"):
+        check(params(frequency=3))
 
 
 @pytest.mark.parametrize("value", [None, [], "hourly"])
@@ -121,7 +155,7 @@ def test_an_end_time_at_or_before_the_start_time_is_refused(end):
         check(params(endTime=end))
 
 
-@pytest.mark.parametrize("end", [str(START + 10), float(START + 10), True, [START + 10]])
+@pytest.mark.parametrize("end", [float(START + 10), True, [START + 10], "soon", f"{START + 10}.0"])
 def test_end_time_is_an_integer(end):
     with refused("scheduleParams.endTime"):
         check(params(endTime=end))

