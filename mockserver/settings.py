@@ -11,7 +11,7 @@ import os
 from dataclasses import dataclass, fields, replace
 from typing import Any, Mapping
 
-#: Response profiles: how PATCH and DELETE answer (docs/fidelity.md, §7.5).
+#: Response profiles: how PATCH of a flow and DELETE answer (docs/fidelity.md, §7.5).
 PROFILES = ("default", "seed", "current")
 
 ENV_PREFIX = "FLOWSERVICE_MOCK_"
@@ -21,9 +21,10 @@ ENV_PREFIX = "FLOWSERVICE_MOCK_"
 class Settings:
     host: str = "127.0.0.1"
     port: int = 8080
-    #: "default": PATCH 202 with {id, etag}, DELETE 202 empty;
-    #: "seed": PATCH 202 without body, DELETE 202;
-    #: "current": PATCH 200 with {id, etag}, DELETE 204.
+    #: "default": PATCH of a flow 202 with {id, etag}, DELETE 202 empty;
+    #: "seed": PATCH of a flow 202 without body, DELETE 202;
+    #: "current": PATCH of a flow 200 with {id, etag}, DELETE 204.
+    #: PATCH of the other entities answers 200 with {id, etag} in every profile.
     profile: str = "default"
     #: Seed for ids and etags; None means random (uuid4).
     seed: int | None = None

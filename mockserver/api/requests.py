@@ -15,15 +15,36 @@ def caller() -> Caller:
     return g.caller
 
 
+#: Deepest nesting a body may have; deeper documents are refused before anything copies them.
+MAX_DEPTH = 200
+
+
 def json_body() -> Any:
-    """The parsed JSON body, or ``None`` when the request has none."""
+    """The parsed JSON body, or ``None`` when the request has none (or is JSON ``null``)."""
     data = request.get_data(cache=True)
     if not data.strip():
         return None
     try:
-        return orjson.loads(data)
+        body = orjson.loads(data)
     except orjson.JSONDecodeError as exc:
         raise validation_failed(f"The request body is not valid JSON: {exc}.") from None
+    # Counting brackets is cheap and rules out deep nesting for nearly every body.
+    if data.count(b"[") + data.count(b"{") > MAX_DEPTH and _depth(body) > MAX_DEPTH:
+        raise validation_failed(f"The request body is nested deeper than {MAX_DEPTH} levels.")
+    return body
+
+
+def _depth(value: Any) -> int:
+    deepest, stack = 0, [(value, 1)]
+    while stack:
+        node, depth = stack.pop()
+        if isinstance(node, dict):
+            node = node.values()
+        elif not isinstance(node, list):
+            continue
+        deepest = max(deepest, depth)
+        stack.extend((child, depth + 1) for child in node)
+    return deepest
 
 
 def query_args() -> dict[str, list[str]]:

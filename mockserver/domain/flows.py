@@ -233,9 +233,8 @@ def _transformations(value: Any, *, datasets: bool, legacy: bool,
             checked = []
             for i, item in enumerate(items):
                 item_where = f"{where}.segmentSelectors.selectors[{i}]"
-                audience_id = ((item or {}).get("value") or {}).get("id") if isinstance(item, dict) else None
                 selector = selectors.segment_selector(
-                    item, item_where, legacy=legacy, previous=previous.get(audience_id), now=now
+                    item, item_where, legacy=legacy, previous=previous, now=now
                 )
                 if selector["value"]["id"] in seen:
                     raise validation_failed(

@@ -42,8 +42,9 @@ _FILENAME_FORBIDDEN = re.compile(r"[/\\\x00-\x1f]")
 
 # --- audience selectors ---------------------------------------------------------------
 
-def segment_selector(item: Any, where: str, *, legacy: bool, previous: dict | None, now: float) -> dict:
-    """A validated audience selector, with the service-set ``createTime``/``updateTime``."""
+def segment_selector(item: Any, where: str, *, legacy: bool, previous: dict[str, dict], now: float) -> dict:
+    """A validated audience selector, with the service-set ``createTime``/``updateTime``
+    (kept from ``previous``, the flow's selectors by audience id, when it is not new)."""
     item = require_object(item, f"Field '{where}'")
     if item.get("type") != "PLATFORM_SEGMENT":
         raise validation_failed(f"Field '{where}.type' must be PLATFORM_SEGMENT.")
@@ -63,6 +64,7 @@ def segment_selector(item: Any, where: str, *, legacy: bool, previous: dict | No
         template = LEGACY_DEFAULT_FILENAME if legacy else DEFAULT_FILENAME
     value["filenameTemplate"] = filename_template(template, f"{where}.value.filenameTemplate", legacy=legacy)
     stamp = str(int(now))
+    previous = previous.get(segment_id)
     if previous is not None:
         value["createTime"] = previous["value"].get("createTime", stamp)
         unchanged = {k: v for k, v in previous["value"].items() if k != "updateTime"} == {
@@ -140,7 +142,10 @@ def profile_selector(item: Any, where: str) -> dict:
     expanded = {"path": path, "operator": value.get("operator", "EXISTS")}
     if "identity" in value:
         expanded["identity"] = value["identity"]
-    expanded["mapping"] = {**mapping, **(value.get("mapping") or {})}
+    given = value.get("mapping")
+    if given is not None and not isinstance(given, dict):
+        raise validation_failed(f"Field '{where}.value.mapping' must be an object.")
+    expanded["mapping"] = {**mapping, **(given or {})}
     return {"type": "JSON_PATH", "value": expanded}
 
 
@@ -158,7 +163,7 @@ def primary_fields(value: Any, where: str) -> list[dict]:
     for index, item in enumerate(value):
         item = require_object(item, f"Field '{where}[{index}]'")
         kind = item.get("fieldType")
-        key = {"IDENTITY": "identityNamespace", "ATTRIBUTE": "attributePath"}.get(kind)
+        key = {"IDENTITY": "identityNamespace", "ATTRIBUTE": "attributePath"}.get(kind) if isinstance(kind, str) else None
         if key is None:
             raise validation_failed(f"Field '{where}[{index}].fieldType' must be IDENTITY or ATTRIBUTE.")
         if not isinstance(item.get(key), str) or not item[key]:

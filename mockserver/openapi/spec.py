@@ -126,7 +126,11 @@ HEADERS = {
         '`"1f00a3c2-0000-0200-0000-65b2c1d30000"`). Send it back in `If-Match`.',
         string(pattern=r'^".*"$'),
     ),
-    "Location": _header("The absolute URL of the created entity (FY)."),
+    "Location": _header(
+        "Where the created entity is (FY: \"location of the newly created instance\"): its path, e.g. "
+        "`/data/foundation/flowservice/flows/<id>`.",
+        string(pattern=r"^/data/foundation/flowservice/[A-Za-z]+/[^/]+$"),
+    ),
     "Allow": _header("The methods the path serves.", required=False),
 }
 
@@ -645,7 +649,9 @@ FLOW_PART_SCHEMAS: dict[str, Schema] = {
         },
         ["startTime", "interval", "timeUnit"],
         "The schedule of a dataset flow (§6.2): a one-time full export (`DAILY_FULL_EXPORT`, `day`, 0), "
-        "or incremental every day (`day`, 1) or every 3, 6, 9 or 12 hours.",
+        "or incremental every day (`day`, 1) or every 3, 6, 9 or 12 hours. `startTime`, `interval` and "
+        "`endTime` are also accepted as numeric strings (aepp sends `\"interval\": \"1\"`) and returned "
+        "as integers.",
         anyOf=[
             obj({"exportMode": enum("DAILY_FULL_EXPORT"), "timeUnit": enum("day"), "interval": enum(0)},
                 ["exportMode"]),
@@ -790,13 +796,22 @@ def oas_schema(schema: Any) -> Schema:
 
 NAME = string("Required, not blank.", minLength=1, pattern=r"\S")
 DESCRIPTION = string()
-ENCRYPTION = obj(
-    {"specName": string(minLength=1),
-     "params": obj({"encryptionAlgo": string(), "publicKey": string("Base64 encoded RSA public key.")},
-                   additionalProperties=True)},
-    description="File encryption: `{specName, params}` (MIG); `params.publicKey` is required unless "
-                "`encryptionAlgo` is `NONE`. AS sends the same keys as `auth.params.encryptionSpecs`.",
-)
+
+
+def encryption(spec: dict) -> Schema | None:
+    """File encryption of a base connection, per the spec's ``encryptionSpecs`` (MIG's shape)."""
+    encryption_specs = spec.get("encryptionSpecs") or []
+    if not encryption_specs:
+        return None
+    return {
+        "description": "File encryption, `{specName, params}` (MIG), one of the connection spec's "
+                       "`encryptionSpecs`; `specName` defaults to the first. AS sends the params as "
+                       "`auth.params.encryptionSpecs` instead.",
+        "anyOf": [
+            obj({"specName": enum(e["name"]), "params": oas_schema(e.get("spec"))}, ["params"])
+            for e in encryption_specs
+        ],
+    }
 
 
 def _branch(spec: dict, properties: dict[str, Schema], required: Iterable[str], **keywords: Any) -> Schema:
@@ -813,7 +828,9 @@ def connection_create(catalog: Catalog) -> Schema:
     branches = []
     for spec in catalog.connection_specs():
         auth_specs = catalog.auth_specs(spec)
-        properties: dict[str, Schema] = {"encryption": ENCRYPTION}
+        properties: dict[str, Schema] = {}
+        if encryption(spec):
+            properties["encryption"] = encryption(spec)
         if auth_specs:
             properties["auth"] = {"oneOf": [
                 obj({"specName": enum(a["name"]), "params": oas_schema(a["spec"])}, ["specName", "params"])
@@ -837,13 +854,15 @@ def source_connection_create(catalog: Catalog) -> Schema:
     branches = []
     if profile_store:
         branches.append(_branch(profile_store, {
-            "baseConnectionId": string("Legacy two-step form (CA): a base connection to the Profile Store."),
+            "baseConnectionId": string("Legacy two-step form (CA): a base connection to the Profile Store.",
+                                       minLength=1),
             "data": obj({"format": enum("CSV"), "schema": {"nullable": True, **ANY}}),
             "params": obj(additionalProperties=True),
         }, ()))
     if data_lake:
         branches.append(_branch(data_lake, {
-            "baseConnectionId": string(),
+            "baseConnectionId": string(minLength=1),
+            "data": obj(additionalProperties=True),
             "params": obj({"datasets": array(ref("DatasetRef"), minItems=1, uniqueItems=True)}, ["datasets"]),
         }, ["params"]))
     return {
@@ -863,7 +882,7 @@ def target_connection_create(catalog: Catalog) -> Schema:
         if needs:
             params["anyOf"] = [{"required": keys} for keys in needs]
         branches.append(_branch(spec, {
-            "baseConnectionId": string("A base connection of the same connection spec."),
+            "baseConnectionId": string("A base connection of the same connection spec.", minLength=1),
             "params": params,
             "data": obj(additionalProperties=True, description="Legacy cards (CA)."),
         }, ["baseConnectionId", "params"]))
@@ -1000,8 +1019,9 @@ def flow_service_paths() -> dict[str, Schema]:
                     ["items", "pageInfo"])),
                  **errors()},
                 parameters=("OutputType", "OutputField", "Start", "ConfigsLimit"),
-                description=f"Served for the Data Lake connection spec `{DATA_LAKE_SPEC_ID}` only (400 for "
-                            "other specs). Other Catalog parameters (e.g. `properties`) are accepted and ignored.",
+                description=f"Served for the Data Lake connection spec `{DATA_LAKE_SPEC_ID}` and for destination "
+                            "connection specs that export datasets (400 for other specs). Other Catalog parameters "
+                            "(e.g. `properties`) are accepted and ignored.",
             ),
         },
         f"{FLOW_SERVICE}/flowSpecs": {"get": operation(

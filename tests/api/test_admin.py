@@ -6,11 +6,17 @@ import re
 
 import pytest
 
-from mockserver import __version__, create_app
+from mockserver import __version__
 from mockserver.settings import Settings
 
 from ..support import BASE, HEADERS, ORG, Api
-from .test_error_shapes import flow_error, not_found
+from .test_error_shapes import flow_error, make_app, not_found
+
+
+@pytest.fixture
+def app(settings):
+    """The conftest ``app``, sharing one loaded catalogue (see make_app)."""
+    return make_app(settings)
 
 OTHER_ORG = "0A0A0A0A0A0A0A0A0A0A0A0A@AdobeOrg"
 
@@ -32,7 +38,7 @@ def test_health_of_a_fresh_mock(client):
 
 @pytest.mark.parametrize("profile", ["seed", "current"])
 def test_health_reports_the_profile(profile):
-    client = create_app(Settings(profile=profile)).test_client()
+    client = make_app(Settings(profile=profile)).test_client()
     assert client.get("/_mock/health").get_json()["profile"] == profile
 
 

@@ -7,15 +7,34 @@ import re
 
 import pytest
 
-from mockserver import create_app
 from mockserver.settings import Settings
 
 from ..support import (
-    BASE, CAMPAIGN, DATA_LAKE, LEGACY_FLOW, PROFILE_STORE, S3, S3_DATASET_FLOW, S3_SEGMENT_FLOW, Api, spec,
+    BASE,
+    CAMPAIGN,
+    DATA_LAKE,
+    LEGACY_FLOW,
+    PROFILE_STORE,
+    S3,
+    S3_DATASET_FLOW,
+    S3_SEGMENT_FLOW,
+    Api,
+    spec,
 )
 from .test_error_shapes import (
-    flow_error, if_match_missing, invalid, not_found, stale_etag,
+    flow_error,
+    if_match_missing,
+    invalid,
+    make_app,
+    not_found,
+    stale_etag,
 )
+
+
+@pytest.fixture
+def app(settings):
+    """The conftest ``app``, sharing one loaded catalogue (see make_app)."""
+    return make_app(settings)
 
 ETAG = re.compile(r'^"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"$')
 NOW = 1_700_000_000  # 2023-11-14T22:13:20Z
@@ -265,7 +284,7 @@ def test_get_unknown_flow_is_404(api):
 
 @pytest.mark.parametrize("profile, status", [("default", 202), ("seed", 202), ("current", 204)])
 def test_delete_flow(profile, status):
-    api = Api(create_app(Settings(seed=9, profile=profile)).test_client())
+    api = Api(make_app(Settings(seed=9, profile=profile)).test_client())
     flow_id = new_card_flow(api)
     response = api.delete(f"/flows/{flow_id}")
     assert (response.status_code, response.get_data()) == (status, b"")
@@ -337,7 +356,7 @@ def test_successful_patch_changes_etag_version_and_header(api, clock):
 @pytest.mark.parametrize("profile, status, has_body", [("default", 202, True), ("seed", 202, False),
                                                        ("current", 200, True)])
 def test_patch_response_by_profile(profile, status, has_body):
-    api = Api(create_app(Settings(seed=9, profile=profile)).test_client())
+    api = Api(make_app(Settings(seed=9, profile=profile)).test_client())
     flow_id = new_card_flow(api)
     response = patch(api, flow_id, [{"op": "replace", "path": "/name", "value": "x"}])
     assert response.status_code == status
@@ -591,7 +610,7 @@ def test_allowed_frequency_for_export_mode(api, mode, frequency):
 def test_refused_frequency_for_export_mode(api, mode, frequency):
     schedule = {"frequency": frequency, "startDate": "2024-01-01", "startTime": "00:00"}
     invalid(add_selector(api, new_card_flow(api), selector(mode=mode, schedule=schedule)),
-            contains=f"frequency' must be one of")
+            contains="frequency' must be one of")
 
 
 @pytest.mark.parametrize("start_time", ["00:00", "09:00", "23:00"])
@@ -752,8 +771,8 @@ def test_legacy_templates_accepted(api, template):
 
 
 @pytest.mark.parametrize("template", [
-    "%DESTINATION%_%SEGMENT_ID%_%SEGMENT_NAME%_%DESTINATION_INSTANCE_ID%_%DESTINATION_INSTANCE_NAME%_"
-    "%DATETIME(YYYYMMdd_HHmmss)%",
+    ("%DESTINATION%_%SEGMENT_ID%_%SEGMENT_NAME%_%DESTINATION_INSTANCE_ID%_%DESTINATION_INSTANCE_NAME%_"
+     "%DATETIME(YYYYMMdd_HHmmss)%"),
     "%ORGANIZATION_NAME%_%SANDBOX_NAME%", "static-name", "x" * 255,
 ])
 def test_new_card_templates_all_optional(api, template):

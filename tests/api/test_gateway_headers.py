@@ -6,11 +6,16 @@ import re
 
 import pytest
 
-from mockserver import create_app
 from mockserver.settings import Settings
 
 from ..support import BASE, HEADERS, ORG, Api
-from .test_error_shapes import content_type_error, flow_error, gateway_error, not_found
+from .test_error_shapes import content_type_error, flow_error, gateway_error, make_app, not_found
+
+
+@pytest.fixture
+def app(settings):
+    """The conftest ``app``, sharing one loaded catalogue (see make_app)."""
+    return make_app(settings)
 
 MISSING_TOKEN = (403, "403010", "Oauth token is missing.")
 INVALID_TOKEN = (401, "401013", "Oauth token is not valid")
@@ -96,7 +101,7 @@ def test_blank_sandbox_header_means_prod(client):
 
 
 def test_require_sandbox_header_setting():
-    client = create_app(Settings(seed=1, require_sandbox_header=True)).test_client()
+    client = make_app(Settings(seed=1, require_sandbox_header=True)).test_client()
     flow_error(get(client, without("x-sandbox-name")), 2105, 400, title="Header is missing",
                contains="x-sandbox-name")
     assert get(client, HEADERS).status_code == 200
@@ -104,7 +109,7 @@ def test_require_sandbox_header_setting():
 
 @pytest.fixture
 def sandboxed_client():
-    return create_app(Settings(seed=1, sandboxes=("prod", "dev"))).test_client()
+    return make_app(Settings(seed=1, sandboxes=("prod", "dev"))).test_client()
 
 
 @pytest.mark.parametrize("name", ["prod", "dev"])

@@ -2,14 +2,30 @@
 
 from __future__ import annotations
 
+import base64
+import json
 from urllib.parse import quote
 
 import pytest
 
 from ..support import (
-    BASE, CAMPAIGN, DATA_LAKE, ORG, PROFILE_STORE, S3, S3_DATASET_FLOW, S3_SEGMENT_FLOW, spec,
+    BASE,
+    CAMPAIGN,
+    DATA_LAKE,
+    ORG,
+    PROFILE_STORE,
+    S3,
+    S3_DATASET_FLOW,
+    S3_SEGMENT_FLOW,
+    spec,
 )
-from .test_error_shapes import flow_error, not_found
+from .test_error_shapes import flow_error, make_app, not_found
+
+
+@pytest.fixture
+def app(settings):
+    """The conftest ``app``, sharing one loaded catalogue (see make_app)."""
+    return make_app(settings)
 
 NOW = 1_700_000_000
 
@@ -131,7 +147,7 @@ def test_filters_on_connections(api):
     s3 = api.s3_base()
     campaign = api.created("/connections", {"name": "Campaign account", "connectionSpec": spec(CAMPAIGN),
                                             "auth": {"specName": "S3", "params": {"accessId": "a", "secretKey": "s"}}})["id"]
-    ids = lambda q: {e["id"] for e in listed(api.get(f"/connections?{q}"))}  # noqa: E731
+    ids = lambda q: {e["id"] for e in listed(api.get(f"/connections?{q}"))}
     assert ids(f"property=connectionSpec.id=={S3}") == {s3}
     assert ids(f"property=connectionSpec.id=={S3},{CAMPAIGN}") == {s3, campaign}
     assert ids(f"property=id=={campaign}") == {campaign}
@@ -146,7 +162,7 @@ def test_filters_on_source_and_target_connections(app, api):
     profile = api.profile_source()
     clock.advance(10)
     datasets = api.dataset_source("616d53e0a6de2719486fb024")
-    source_ids = lambda q: {e["id"] for e in listed(api.get(f"/sourceConnections?{q}"))}  # noqa: E731
+    source_ids = lambda q: {e["id"] for e in listed(api.get(f"/sourceConnections?{q}"))}
     assert source_ids(f"property=connectionSpec.id=={PROFILE_STORE}") == {profile}
     assert source_ids(f"property=createdAt>={(NOW + 5) * 1000}&property=connectionSpec.id=={DATA_LAKE}") == {datasets}
     assert source_ids("property=params.datasets[].dataSetId==616d53e0a6de2719486fb024") == {datasets}
@@ -154,7 +170,7 @@ def test_filters_on_source_and_target_connections(app, api):
     assert source_ids(f"property=baseConnectionId=={base},other") == {profile}
     s3_base = api.s3_base()
     target = api.s3_target(s3_base, bucketName="other-bucket")
-    target_ids = lambda q: {e["id"] for e in listed(api.get(f"/targetConnections?{q}"))}  # noqa: E731
+    target_ids = lambda q: {e["id"] for e in listed(api.get(f"/targetConnections?{q}"))}
     assert target_ids(f"property=baseConnectionId=={s3_base}") == {target}
     assert target_ids("property=params.bucketName==other-bucket") == {target}
 
@@ -306,8 +322,6 @@ def test_bad_continuation_token(api, token):
 
 
 def test_token_cannot_smuggle_unknown_parameters(api):
-    import base64
-    import json
     raw = json.dumps({"o": 0, "q": {"evil": ["1"]}}).encode()
     token = base64.urlsafe_b64encode(raw).decode().rstrip("=")
     flow_error(api.get(f"/sourceConnections?continuationToken={token}"), 1451, 400)
@@ -327,7 +341,7 @@ def test_runs_listing_and_get(app, api):
     put_run(app, "run-1", "flow-a", "success")
     put_run(app, "run-2", "flow-a", "failed")
     put_run(app, "run-3", "flow-b", "success")
-    run_ids = lambda q: {r["id"] for r in listed(api.get(f"/runs?{q}"))}  # noqa: E731
+    run_ids = lambda q: {r["id"] for r in listed(api.get(f"/runs?{q}"))}
     assert run_ids("property=flowId==flow-a") == {"run-1", "run-2"}
     assert run_ids("property=id==run-1,run-3") == {"run-1", "run-3"}
     assert run_ids("property=flowId==flow-a&property=metrics.statusSummary.status==Failed") == {"run-2"}

@@ -50,7 +50,8 @@ def make(schedule=None, **value):
 
 
 def check(item, *, legacy=False, previous=None, now=NOW):
-    return selectors.segment_selector(item, WHERE, legacy=legacy, previous=previous, now=now)
+    earlier = {previous["value"]["id"]: previous} if previous else {}
+    return selectors.segment_selector(item, WHERE, legacy=legacy, previous=earlier, now=now)
 
 
 # --- segment selector: shape ---------------------------------------------------------------------
