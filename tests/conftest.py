@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from mockserver import create_app
 from mockserver.settings import Settings
 
-from .support import Api
+from .support import Api, make_app
 
 
 @pytest.fixture
@@ -17,7 +16,7 @@ def settings() -> Settings:
 
 @pytest.fixture
 def app(settings):
-    return create_app(settings)
+    return make_app(settings)
 
 
 @pytest.fixture

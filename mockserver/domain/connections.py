@@ -59,6 +59,18 @@ class Connections(Resource):
             new["encryption"] = encryption
         return new
 
+    def base_for(self, caller: Caller, base_id: Any, spec_id: str) -> dict:
+        """The base connection ``base_id`` that a source or target connection of ``spec_id`` names."""
+        base = self.find(caller, base_id)
+        if base is None:
+            raise validation_failed(f"Base connection {base_id} not found.")
+        if base["connectionSpec"]["id"] != spec_id:
+            raise validation_failed(
+                f"Base connection {base_id} belongs to connection spec "
+                f"{base['connectionSpec']['id']}, not {spec_id}."
+            )
+        return base
+
     def check_delete(self, caller: Caller, entity: dict) -> None:
         if self.platform.flows_using_base_connection(caller, entity["id"]):
             raise connection_in_use(entity["id"])

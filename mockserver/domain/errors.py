@@ -101,20 +101,8 @@ class FlowServiceError(ApiError):
         }
 
 
-class AdhocError(ApiError):
-    """An error of the ad hoc activation service: ``{"message": ...}``."""
-
-    def __init__(self, status: int, message: str):
-        super().__init__(message)
-        self.status = status
-        self.message = message
-
-    def body(self, request_id: str) -> dict[str, Any]:
-        return {"message": self.message}
-
-
 class PlainMessageError(ApiError):
-    """The few Flow Service answers documented as a bare ``{"message"}`` body."""
+    """A bare ``{"message"}`` body: Flow Service's invalid spec id, and the ad hoc activation service."""
 
     def __init__(self, status: int, message: str):
         super().__init__(message)

@@ -36,14 +36,7 @@ class SourceConnections(Resource):
         }
         base_id = body.get("baseConnectionId")
         if base_id is not None:
-            base = self.platform.connections.find(caller, base_id)
-            if base is None:
-                raise validation_failed(f"Base connection {base_id} not found.")
-            if base["connectionSpec"]["id"] != spec["id"]:
-                raise validation_failed(
-                    f"Base connection {base_id} belongs to connection spec "
-                    f"{base['connectionSpec']['id']}, not {spec['id']}."
-                )
+            self.platform.connections.base_for(caller, base_id, spec["id"])
         else:
             base_id = self.platform.ids.uuid()
         fields["baseConnectionId"] = base_id

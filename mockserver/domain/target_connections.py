@@ -28,14 +28,7 @@ class TargetConnections(Resource):
             "description": optional_string(body, "description") or "",
         }
         base_id = require_string(body, "baseConnectionId")
-        base = self.platform.connections.find(caller, base_id)
-        if base is None:
-            raise validation_failed(f"Base connection {base_id} not found.")
-        if base["connectionSpec"]["id"] != spec["id"]:
-            raise validation_failed(
-                f"Base connection {base_id} belongs to connection spec "
-                f"{base['connectionSpec']['id']}, not {spec['id']}."
-            )
+        base = self.platform.connections.base_for(caller, base_id, spec["id"])
         fields["baseConnectionId"] = base_id
         fields["state"] = "enabled"
         data = body.get("data")

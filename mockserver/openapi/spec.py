@@ -28,7 +28,12 @@ from typing import Any, Iterable
 
 from .. import __version__
 from ..domain.catalog import DATA_LAKE_SPEC_ID, PROFILE_STORE_SPEC_ID, Catalog
+from ..domain.connections import Connections
+from ..domain.flows import Flows
 from ..domain.listing import MAX_LIMIT
+from ..domain.selectors import EXPORT_MODES, FREQUENCIES as FREQUENCIES_BY_MODE, TRIGGER_TYPES
+from ..domain.source_connections import SourceConnections
+from ..domain.target_connections import TargetConnections
 from ..settings import PROFILES
 
 Schema = dict[str, Any]
@@ -47,15 +52,11 @@ TAG_ADMIN = "Mock administration"
 
 #: Top-level members a JSON Patch may touch, per collection (docs/fidelity.md, "Flow PATCH paths").
 PATCHABLE = {
-    "connections": ("name", "description", "auth", "encryption", "connectionSpec"),
-    "sourceConnections": ("name", "description"),
-    "targetConnections": ("name", "description", "params"),
-    "flows": ("name", "description", "transformations", "sourceConnectionIds", "scheduleParams", "labels"),
+    resource.collection: tuple(sorted(resource.patchable))
+    for resource in (Connections, SourceConnections, TargetConnections, Flows)
 }
-EXPORT_MODES = ("DAILY_FULL_EXPORT", "FIRST_FULL_THEN_INCREMENTAL")
-FREQUENCIES = ("ONCE", "DAILY", "WEEKLY", "MONTHLY",
-               "EVERY_3_HOURS", "EVERY_6_HOURS", "EVERY_8_HOURS", "EVERY_12_HOURS")
-TRIGGER_TYPES = ("SCHEDULED", "AFTER_SEGMENT_EVAL")
+#: Audience export frequencies, those of every export mode.
+FREQUENCIES = tuple(dict.fromkeys(f for mode in EXPORT_MODES for f in FREQUENCIES_BY_MODE[mode]))
 JSON = "application/json"
 
 
@@ -131,7 +132,6 @@ HEADERS = {
         "`/data/foundation/flowservice/flows/<id>`.",
         string(pattern=r"^/data/foundation/flowservice/[A-Za-z]+/[^/]+$"),
     ),
-    "Allow": _header("The methods the path serves.", required=False),
 }
 
 
@@ -934,6 +934,18 @@ def operation(operation_id: str, summary: str, tag: str, responses: dict[str, Sc
     return op
 
 
+def patch_answers(collection: str) -> dict[str, Schema]:
+    """PATCH answers: the doc eras disagree on flows only (§7.5), so only flows follow the profile."""
+    if collection != "flows":
+        return {"200": ok("Updated: `{id, etag}` with the new etag (DY, EDIT, FY).", ref("EntityUpdated"), "ETag")}
+    return {
+        "200": ok("Updated (`current` profile; DY, UD, AS, EDIT): `{id, etag}` with the new etag.",
+                  ref("EntityUpdated"), "ETag"),
+        "202": ok("Updated (`default` profile: `{id, etag}`; `seed` profile, CA: no body).",
+                  ref("EntityUpdated"), "ETag"),
+    }
+
+
 def collection_paths(collection: str, entity_name: str, tag: str, singular: str,
                      *, spec_errors: bool) -> dict[str, Schema]:
     """List, create, get, patch, delete of one writable collection."""
@@ -962,13 +974,7 @@ def collection_paths(collection: str, entity_name: str, tag: str, singular: str,
             ),
             "patch": operation(
                 f"patch{cap}", f"Update a {singular} with JSON Patch", tag,
-                {
-                    "200": ok("Updated (`current` profile): `{id, etag}` with the new etag.",
-                              ref("EntityUpdated"), "ETag"),
-                    "202": ok("Updated (`default` profile: `{id, etag}`; `seed` profile: no body).",
-                              ref("EntityUpdated"), "ETag"),
-                    **errors(412, bad_request="BadRequestWithBody"),
-                },
+                {**patch_answers(collection), **errors(412, bad_request="BadRequestWithBody")},
                 parameters=("IfMatch",), body=json_patch(collection),
                 description=f"Members a patch may change: {', '.join(PATCHABLE[collection])}.",
             ),
@@ -1131,8 +1137,9 @@ API under `/_mock`.
 * Errors have the real service's bodies: the gateway's `{error_code, message}`, the generic content-type
   body, Flow Service problem details (`FLOW-<code>-<status>`) with `errorMessage`/`errorDetails`, and
   `{"message"}` for an invalid spec id. A method a path does not serve is 405 (with `Allow`).
-* The `profile` setting chooses the doc era of PATCH and DELETE answers: `default` (PATCH 202 `{id, etag}`,
-  DELETE 202), `seed` (PATCH 202 without body, DELETE 202), `current` (PATCH 200 `{id, etag}`, DELETE 204).
+* The `profile` setting chooses the doc era of the answers the docs disagree on: `default` (PATCH of a flow
+  202 `{id, etag}`, DELETE 202), `seed` (PATCH of a flow 202 without body, DELETE 202), `current` (PATCH of a
+  flow 200 `{id, etag}`, DELETE 204). PATCH of the other entities is 200 `{id, etag}` in every profile.
 
 The server URL is relative (`/`): the document works for the mock wherever it runs.
 """

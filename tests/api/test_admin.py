@@ -9,14 +9,9 @@ import pytest
 from mockserver import __version__
 from mockserver.settings import Settings
 
-from ..support import BASE, HEADERS, ORG, Api
-from .test_error_shapes import flow_error, make_app, not_found
+from ..support import BASE, HEADERS, ORG, Api, make_app
+from .shapes import flow_error, not_found
 
-
-@pytest.fixture
-def app(settings):
-    """The conftest ``app``, sharing one loaded catalogue (see make_app)."""
-    return make_app(settings)
 
 OTHER_ORG = "0A0A0A0A0A0A0A0A0A0A0A0A@AdobeOrg"
 

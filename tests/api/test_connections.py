@@ -10,22 +10,9 @@ import pytest
 
 from mockserver.settings import Settings
 
-from ..support import BASE, CAMPAIGN, ORG, PROFILE_STORE, S3, S3_AUTH, Api, spec
-from .test_error_shapes import (
-    flow_error,
-    if_match_missing,
-    invalid,
-    invalid_spec,
-    make_app,
-    not_found,
-    stale_etag,
-)
+from ..support import BASE, CAMPAIGN, ORG, PROFILE_STORE, S3, S3_AUTH, Api, spec, make_app
+from .shapes import flow_error, if_match_missing, invalid, invalid_spec, not_found, stale_etag
 
-
-@pytest.fixture
-def app(settings):
-    """The conftest ``app``, sharing one loaded catalogue (see make_app)."""
-    return make_app(settings)
 
 DLZ = "10440537-2a7b-4583-ac39-ed38d4b848e8"
 BLOB = "6d6b59bf-fb58-4107-9064-4d246c0e5bb2"

@@ -19,22 +19,11 @@ from ..support import (
     S3_DATASET_FLOW,
     S3_SEGMENT_FLOW,
     Api,
+    make_app,
     spec,
 )
-from .test_error_shapes import (
-    flow_error,
-    if_match_missing,
-    invalid,
-    make_app,
-    not_found,
-    stale_etag,
-)
+from .shapes import flow_error, if_match_missing, invalid, not_found, stale_etag
 
-
-@pytest.fixture
-def app(settings):
-    """The conftest ``app``, sharing one loaded catalogue (see make_app)."""
-    return make_app(settings)
 
 ETAG = re.compile(r'^"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"$')
 NOW = 1_700_000_000  # 2023-11-14T22:13:20Z

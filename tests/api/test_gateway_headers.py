@@ -8,14 +8,9 @@ import pytest
 
 from mockserver.settings import Settings
 
-from ..support import BASE, HEADERS, ORG, Api
-from .test_error_shapes import content_type_error, flow_error, gateway_error, make_app, not_found
+from ..support import BASE, HEADERS, ORG, Api, make_app
+from .shapes import content_type_error, flow_error, gateway_error, not_found
 
-
-@pytest.fixture
-def app(settings):
-    """The conftest ``app``, sharing one loaded catalogue (see make_app)."""
-    return make_app(settings)
 
 MISSING_TOKEN = (403, "403010", "Oauth token is missing.")
 INVALID_TOKEN = (401, "401013", "Oauth token is not valid")

@@ -4,14 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from ..support import HEADERS, ORG, PROFILE_STORE, S3, S3_SEGMENT_FLOW, S3_TARGET_PARAMS, Api, spec
-from .test_error_shapes import invalid, make_app, not_found
+from ..support import HEADERS, ORG, PROFILE_STORE, S3, S3_SEGMENT_FLOW, S3_TARGET_PARAMS, Api, spec, make_app
+from .shapes import invalid, not_found
 
-
-@pytest.fixture
-def app(settings):
-    """The conftest ``app``, sharing one loaded catalogue (see make_app)."""
-    return make_app(settings)
 
 OTHER_ORG = "0A0A0A0A0A0A0A0A0A0A0A0A@AdobeOrg"
 HOME = (ORG, "prod")

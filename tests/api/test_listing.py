@@ -19,13 +19,8 @@ from ..support import (
     S3_SEGMENT_FLOW,
     spec,
 )
-from .test_error_shapes import flow_error, make_app, not_found
+from .shapes import flow_error, not_found
 
-
-@pytest.fixture
-def app(settings):
-    """The conftest ``app``, sharing one loaded catalogue (see make_app)."""
-    return make_app(settings)
 
 NOW = 1_700_000_000
 

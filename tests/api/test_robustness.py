@@ -11,14 +11,9 @@ import json
 
 import pytest
 
-from ..support import BASE, DATA_LAKE, HEADERS, PROFILE_STORE, S3, S3_AUTH, S3_DATASET_FLOW, S3_SEGMENT_FLOW, spec
-from .test_error_shapes import all_json_error_shapes, flow_error, make_app
+from ..support import BASE, DATA_LAKE, HEADERS, PROFILE_STORE, S3, S3_AUTH, S3_DATASET_FLOW, S3_SEGMENT_FLOW, spec, make_app
+from .shapes import all_json_error_shapes, flow_error
 
-
-@pytest.fixture
-def app(settings):
-    """The conftest ``app``, sharing one loaded catalogue (see make_app)."""
-    return make_app(settings)
 
 BAD_VALUES = [None, 0, -1, 1.5, True, "", "x", [], [None], [1], [[]], [{}], {}, {"a": 1}]
 

@@ -6,14 +6,9 @@ import pytest
 
 from mockserver.settings import Settings
 
-from ..support import CAMPAIGN, ORG, S3, S3_AUTH, Api, spec
-from .test_error_shapes import make_app
+from ..support import CAMPAIGN, ORG, S3, S3_AUTH, Api, spec, make_app
 
 
-@pytest.fixture
-def app(settings):
-    """The conftest ``app``, sharing one loaded catalogue (see make_app)."""
-    return make_app(settings)
 
 MASK = "********"
 SFTP = "36965a81-b1c6-401b-99f8-22508f1e6a26"

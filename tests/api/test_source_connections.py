@@ -6,22 +6,9 @@ import pytest
 
 from mockserver.settings import Settings
 
-from ..support import BASE, DATA_LAKE, PROFILE_STORE, S3, S3_DATASET_FLOW, S3_SEGMENT_FLOW, Api, spec
-from .test_error_shapes import (
-    flow_error,
-    if_match_missing,
-    invalid,
-    invalid_spec,
-    make_app,
-    not_found,
-    stale_etag,
-)
+from ..support import BASE, DATA_LAKE, PROFILE_STORE, S3, S3_DATASET_FLOW, S3_SEGMENT_FLOW, Api, spec, make_app
+from .shapes import flow_error, if_match_missing, invalid, invalid_spec, not_found, stale_etag
 
-
-@pytest.fixture
-def app(settings):
-    """The conftest ``app``, sharing one loaded catalogue (see make_app)."""
-    return make_app(settings)
 
 PROFILE_TYPE_INFO = {"type": "ProfileFragments", "id": "ups"}
 

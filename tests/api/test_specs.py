@@ -4,14 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from ..support import DATA_LAKE, PROFILE_STORE, S3
-from .test_error_shapes import flow_error, make_app, not_found
+from ..support import DATA_LAKE, PROFILE_STORE, S3, make_app
+from .shapes import flow_error, not_found
 
-
-@pytest.fixture
-def app(settings):
-    """The conftest ``app``, sharing one loaded catalogue (see make_app)."""
-    return make_app(settings)
 
 NEW_CARDS_PROVIDER = "14e34fac-d307-11e9-bb65-2a2ae2dbcce4"
 

@@ -16,23 +16,11 @@ from ..support import (
     S3_SEGMENT_FLOW,
     S3_TARGET_PARAMS,
     Api,
+    make_app,
     spec,
 )
-from .test_error_shapes import (
-    flow_error,
-    if_match_missing,
-    invalid,
-    invalid_spec,
-    make_app,
-    not_found,
-    stale_etag,
-)
+from .shapes import flow_error, if_match_missing, invalid, invalid_spec, not_found, stale_etag
 
-
-@pytest.fixture
-def app(settings):
-    """The conftest ``app``, sharing one loaded catalogue (see make_app)."""
-    return make_app(settings)
 
 CSV_OPTIONS = {"nullValue": "null", "emptyValue": "", "escape": "\\", "quote": "", "delimiter": ","}
 CAMPAIGN_AUTH = {"specName": "S3", "params": {"accessId": "id", "secretKey": "key"}}

@@ -6,7 +6,7 @@ import pytest
 
 from mockserver.domain import errors
 from mockserver.domain.errors import (
-    AdhocError, ApiError, ContentTypeError, FlowServiceError, GatewayError, PlainMessageError,
+    ApiError, ContentTypeError, FlowServiceError, GatewayError, PlainMessageError,
 )
 
 FLOW_ID = "df8d079d-11eb-466a-9731-6b5948a009e4"
@@ -170,13 +170,13 @@ def test_invalid_spec_is_a_bare_message():
 
 
 def test_adhoc_errors_are_a_bare_message():
-    error = AdhocError(400, "Segments gold are not part of this dataflow or out of schedule range!")
+    error = PlainMessageError(400, "Segments gold are not part of this dataflow or out of schedule range!")
     assert error.status == 400
     assert error.body(REQ) == {"message": "Segments gold are not part of this dataflow or out of schedule range!"}
 
 
 @pytest.mark.parametrize("error", [
-    GatewayError(401, "401013", "x"), ContentTypeError(), errors.invalid_spec(), AdhocError(500, "x"),
+    GatewayError(401, "401013", "x"), ContentTypeError(), errors.invalid_spec(), PlainMessageError(500, "x"),
     errors.not_found("flows", "x"),
 ])
 def test_every_refusal_is_an_api_error(error):
