@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Flask
 
-from .api import admin, collections, errors, hooks, runs, specs
+from .api import admin, collections, errors, hooks, ims, runs, specs
 from .domain.platform import Platform
 from .settings import Settings
 
@@ -22,4 +22,5 @@ def create_app(settings: Settings | None = None, platform: Platform | None = Non
     app.register_blueprint(specs.bp)
     app.register_blueprint(runs.bp)
     app.register_blueprint(admin.bp)
+    app.register_blueprint(ims.bp)
     return app

@@ -2,7 +2,7 @@
 
 In the order the real platform applies it: the Adobe I/O gateway's header
 checks (Authorization, x-api-key, x-gw-ims-org-id), then the sandbox, then
-the Content-Type of a body. The mock's own ``/_mock/`` API skips all of it.
+the Content-Type of a body. The mock's own ``/_mock/`` API and the IMS stand-in skip all of it.
 """
 
 from __future__ import annotations
@@ -19,7 +19,8 @@ from ..domain.errors import (
 )
 from .responses import platform
 
-ADMIN_PREFIX = "/_mock/"
+#: Paths outside the gateway: the mock's own API and the IMS token stand-in.
+UNGUARDED_PREFIXES = ("/_mock/", "/ims/")
 BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})
 DEFAULT_SANDBOX = "prod"
 DEFAULT_USER = "mockuser@AdobeID"
@@ -35,7 +36,7 @@ def _check_request() -> None:
     # header and proxy objects cost more than the checks themselves.
     environ = request.environ
     g.request_id = environ.get("HTTP_X_REQUEST_ID") or os.urandom(16).hex()
-    if environ.get("PATH_INFO", "").startswith(ADMIN_PREFIX):
+    if environ.get("PATH_INFO", "").startswith(UNGUARDED_PREFIXES):
         return
     authorization = environ.get("HTTP_AUTHORIZATION")
     if authorization is None:
