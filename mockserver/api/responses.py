@@ -35,7 +35,9 @@ def json_response(body: Any, status: int = 200, headers: dict[str, str] | None =
 
 
 def empty_response(status: int, headers: dict[str, str] | None = None) -> Response:
-    return ApiResponse(b"", status=status, headers=headers)
+    response = ApiResponse(b"", status=status, headers=headers)
+    del response.headers["Content-Type"]  # no body, no media type
+    return response
 
 
 def entity_response(entity: dict) -> Response:

@@ -15,7 +15,6 @@ from .validation import check_schema, optional_string, require_object, require_s
 
 #: What GET shows in place of a secret auth param (see docs/fidelity.md).
 SECRET_MASK = "********"
-DEFAULT_ENCRYPTION_SPEC = "File Encryption"
 
 
 class Connections(Resource):
@@ -41,8 +40,6 @@ class Connections(Resource):
     def revalidate(self, caller: Caller, old: dict, new: dict) -> dict:
         if new.get("connectionSpec") != old["connectionSpec"]:
             raise connection_spec_immutable()
-        require_string(new, "name")
-        optional_string(new, "description")
         spec = self.platform.catalog.connection_spec(old["connectionSpec"]["id"])
         auth = new.get("auth")
         if isinstance(auth, dict) and isinstance(auth.get("params"), dict):
@@ -119,18 +116,28 @@ class Connections(Resource):
         )
 
     def _encryption(self, spec: dict, encryption: Any) -> dict | None:
+        """Validated file encryption, stored as ``{specName, params}`` (MIG's shape)."""
         if encryption is None:
             return None
         encryption = require_object(encryption, "Field 'encryption'")
-        # Two documented shapes: {specName, params} (MIG) and the bare params (AS).
-        params = encryption["params"] if "params" in encryption else encryption
-        params = require_object(params, "Field 'encryption.params'")
-        algo = params.get("encryptionAlgo")
-        if algo not in (None, "NONE") and not isinstance(params.get("publicKey"), str):
-            raise validation_failed("Field 'encryption.params.publicKey' is required to encrypt files.")
-        spec_names = [e.get("name") for e in spec.get("encryptionSpecs") or []]
-        name = encryption.get("specName") or (spec_names[0] if spec_names else DEFAULT_ENCRYPTION_SPEC)
-        return {"specName": name, "params": {k: v for k, v in params.items() if k != "specName"}}
+        specs = spec.get("encryptionSpecs") or []
+        if not specs:
+            raise validation_failed(f"Connection spec {spec['id']} ({spec['name']}) takes no 'encryption'.")
+        validator = self.platform.catalog.schema_validator
+        if "params" in encryption:
+            params = require_object(encryption["params"], "Field 'encryption.params'")
+            name = encryption.get("specName")
+        else:  # AS sends the bare params
+            params, name = encryption, None
+        if name is None:  # no spec named: the first one the params satisfy
+            chosen = next((e for e in specs if validator(e["spec"]).is_valid(params)), specs[0])
+        else:
+            chosen = next((e for e in specs if e["name"] == name), None)
+            if chosen is None:
+                names = ", ".join(e["name"] for e in specs)
+                raise validation_failed(f"Field 'encryption.specName' must be one of: {names}.")
+        check_schema(validator(chosen["spec"]), params, "encryption.params")
+        return {"specName": chosen["name"], "params": params}
 
     def _today(self) -> str:
         return time.strftime("%Y-%m-%d", time.gmtime(self.platform.clock.now()))

@@ -48,8 +48,6 @@ class Flows(Resource):
         return fields
 
     def revalidate(self, caller: Caller, old: dict, new: dict) -> dict:
-        require_string(new, "name")
-        optional_string(new, "description")
         flow_spec = self.platform.catalog.flow_spec(old["flowSpec"]["id"])
         ids = new.get("sourceConnectionIds")
         source = self._single(caller, new, "sourceConnectionIds", self.platform.source_connections)

@@ -259,6 +259,6 @@ def _parse_token(token: str) -> tuple[int, dict[str, list[str]]]:
             isinstance(v, list) and all(isinstance(x, str) for x in v) for v in stored.values()
         ):
             raise ValueError(token)
-    except (ValueError, TypeError, KeyError, binascii.Error):
+    except (ValueError, TypeError, KeyError, RecursionError, binascii.Error):
         raise invalid_request(1452, f"Invalid value {token} for field continuationToken.") from None
     return offset, stored

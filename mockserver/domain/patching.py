@@ -8,6 +8,7 @@ change.
 
 from __future__ import annotations
 
+import copy
 from typing import Any, Iterable
 
 import jsonpatch
@@ -50,10 +51,29 @@ def normalise(ops: Any, patchable: Iterable[str]) -> list[dict]:
 
 def apply(document: dict, ops: list[dict]) -> dict:
     """A new document with ``ops`` applied in order; the original is left as it was."""
+    patched = copy.deepcopy(document)
     try:
-        return jsonpatch.apply_patch(document, ops, in_place=False)
-    except (jsonpatch.JsonPatchException, jsonpointer.JsonPointerException) as exc:
+        for op in ops:
+            _check_parents(patched, op["path"])
+            patched = jsonpatch.apply_patch(patched, [op], in_place=True)
+    except (jsonpatch.JsonPatchException, jsonpointer.JsonPointerException, TypeError) as exc:
         raise patch_invalid(str(exc)) from None
+    return patched
+
+
+def _check_parents(document: Any, path: str) -> None:
+    """Refuse a pointer that steps into a string or number (jsonpointer would index a string)."""
+    node = document
+    parts = jsonpointer.JsonPointer(path).parts
+    for part in parts[:-1]:
+        if isinstance(node, dict) and part in node:
+            node = node[part]
+        elif isinstance(node, list) and part.isdigit() and int(part) < len(node):
+            node = node[int(part)]
+        else:
+            return  # a missing member: jsonpatch reports it
+    if parts and not isinstance(node, (dict, list)):
+        raise patch_invalid(f'Path "{path}" goes through a value that is not an object or an array.')
 
 
 def _top_member(path: str) -> str:

@@ -14,6 +14,7 @@ from . import patching
 from .context import Caller
 from .errors import not_found, version_mismatch, if_match_missing
 from .listing import parse_query, run_query
+from .validation import optional_string, require_string
 
 if TYPE_CHECKING:
     from .platform import Platform
@@ -78,7 +79,7 @@ class Resource:
             old = self.get(caller, entity_id)
             self.check_version(old, if_match)
             ops = patching.normalise(ops, self.patchable)
-            new = self.revalidate(caller, old, patching.apply(old, ops))
+            new = self.revalidate(caller, old, _named(patching.apply(old, ops)))
             entity = self.stamp_update(caller, new, ops)
             caller.tenant.put(self.collection, entity)
         return entity
@@ -138,3 +139,9 @@ class Resource:
             "version": etag,
             "etag": etag,
         }
+
+
+def _named(entity: dict) -> dict:
+    """Every entity keeps a name and a description (``""`` when a patch removed it)."""
+    require_string(entity, "name")
+    return {**entity, "description": optional_string(entity, "description") or ""}

@@ -53,7 +53,9 @@ def segment_selector(item: Any, where: str, *, legacy: bool, previous: dict[str,
     if not isinstance(segment_id, str) or not segment_id.strip():
         raise validation_failed(f"Field '{where}.value.id' (the audience id) is required.")
     for key in ("name", "description"):
-        if value.get(key) is not None and not isinstance(value[key], str):
+        if key in value and value[key] is None:
+            del value[key]  # optional strings: null means absent
+        elif key in value and not isinstance(value[key], str):
             raise validation_failed(f"Field '{where}.value.{key}' must be a string.")
     mode = value.get("exportMode")
     if mode not in EXPORT_MODES:
@@ -139,9 +141,15 @@ def profile_selector(item: Any, where: str) -> dict:
         "sourceAttribute": path,
         "destinationXdmPath": path,
     }
-    expanded = {"path": path, "operator": value.get("operator", "EXISTS")}
+    operator = value.get("operator", "EXISTS")
+    if operator != "EXISTS":
+        raise validation_failed(f"Field '{where}.value.operator' must be EXISTS.")
+    expanded = {"path": path, "operator": operator}
     if "identity" in value:
-        expanded["identity"] = value["identity"]
+        identity = require_object(value["identity"], f"Field '{where}.value.identity'")
+        if not isinstance(identity.get("namespace"), str) or not identity["namespace"]:
+            raise validation_failed(f"Field '{where}.value.identity.namespace' must name an identity namespace.")
+        expanded["identity"] = identity
     given = value.get("mapping")
     if given is not None and not isinstance(given, dict):
         raise validation_failed(f"Field '{where}.value.mapping' must be an object.")
@@ -255,7 +263,9 @@ def dataset_schedule(params: Any, where: str, *, created_at: float) -> dict:
         )
     end = params.get("endTime")
     if end is None:
-        params["endTime"] = _six_months_after(created_at)
+        # Six months after creation (ED); counted from the start instead when the start is later.
+        end = _six_months_after(created_at)
+        params["endTime"] = end if end > params["startTime"] else _six_months_after(params["startTime"])
     elif not isinstance(end, int) or isinstance(end, bool) or end <= params["startTime"]:
         raise validation_failed(f"Field '{where}.endTime' must be an epoch time in seconds after startTime.")
     template = _pop_alias(params, "foldernameTemplate", "folderNameTemplate", where)

@@ -51,11 +51,6 @@ class SourceConnections(Resource):
         fields["inheritedAttributes"] = {"baseConnection": {"id": base_id, "connectionSpec": spec_ref}}
         return fields
 
-    def revalidate(self, caller: Caller, old: dict, new: dict) -> dict:
-        require_string(new, "name")
-        optional_string(new, "description")
-        return new
-
     def check_delete(self, caller: Caller, entity: dict) -> None:
         if self.platform.flows_referencing(caller, "sourceConnectionIds", entity["id"]):
             raise active_flows_contain(entity["id"])

@@ -42,8 +42,6 @@ class TargetConnections(Resource):
         return fields
 
     def revalidate(self, caller: Caller, old: dict, new: dict) -> dict:
-        require_string(new, "name")
-        optional_string(new, "description")
         spec = self.platform.catalog.connection_spec(old["connectionSpec"]["id"])
         self.check_params(spec, new.get("params"))
         for flow in self.platform.flows_referencing(caller, "targetConnectionIds", old["id"]):

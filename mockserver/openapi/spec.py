@@ -49,6 +49,7 @@ TAG_TARGETS = "Target connections"
 TAG_FLOWS = "Dataflows"
 TAG_RUNS = "Dataflow runs"
 TAG_ADMIN = "Mock administration"
+TAG_IMS = "IMS stand-in"
 
 #: Top-level members a JSON Patch may touch, per collection (docs/fidelity.md, "Flow PATCH paths").
 PATCHABLE = {
@@ -1095,6 +1096,49 @@ ADMIN_SCHEMAS: dict[str, Schema] = {
 }
 
 
+IMS_SCHEMAS: dict[str, Schema] = {
+    "ImsTokenRequest": obj(
+        {
+            "grant_type": enum("client_credentials", "authorization_code"),
+            "client_id": string("The client id; or the user name of HTTP Basic credentials.", minLength=1),
+            "client_secret": string("Not checked."),
+            "scope": string("Copied into the token's `scope` claim."),
+        },
+        ["grant_type"],
+        "OAuth client credentials, form-encoded, as aepp's server-to-server log-in sends them.",
+    ),
+    "ImsToken": obj(
+        {
+            "access_token": string("An unsigned JWT whose `client_id` and `user_id` claims become "
+                                   "`createdClient`/`createdBy`."),
+            "token_type": enum("bearer"),
+            "expires_in": integer("Seconds.", minimum=1),
+        },
+        ["access_token", "token_type", "expires_in"],
+    ),
+    "ImsError": obj({"error": string(example="invalid_client"), "error_description": string()},
+                    ["error", "error_description"]),
+}
+
+
+def ims_paths() -> dict[str, Schema]:
+    token = operation(
+        "getImsToken", "Issue an access token (IMS stand-in)", TAG_IMS,
+        {"200": ok("A token for the emulated API.", ref("ImsToken")),
+         "400": _error_response("`grant_type` is not supported (`unsupported_grant_type`) or no client id "
+                                "was given (`invalid_client`).", "ImsError")},
+        emulated=False,
+        description="Stands in for IMS (`https://ims-na1.adobelogin.com/ims/token/v3`) so that clients which "
+                    "log in first can be pointed at the mock; no gateway headers.",
+    )
+    token["parameters"] = [{"name": "version", "in": "path", "required": True,
+                            "description": "The IMS token API version, e.g. `v3`.",
+                            "schema": string(pattern=r"^v[0-9]+$", example="v3")}]
+    token["requestBody"] = {"required": True,
+                            "content": {"application/x-www-form-urlencoded": {"schema": ref("ImsTokenRequest")}}}
+    return {"/ims/token/{version}": {"post": token}}
+
+
 def admin_paths() -> dict[str, Schema]:
     scope_parameters = [
         {"name": name, "in": "query", "required": False, "schema": string(),
@@ -1128,7 +1172,7 @@ def admin_paths() -> dict[str, Schema]:
 INFO_DESCRIPTION = """\
 flowservice-mock: a local emulator of Adobe Experience Platform's **Flow Service API for destinations**
 (base path `/data/foundation/flowservice`, as on `https://platform.adobe.io`), and its own administration
-API under `/_mock`.
+API under `/_mock` and an IMS token stand-in (`POST /ims/token/v3`) for clients that log in first.
 
 * Every emulated operation needs the gateway headers `Authorization: Bearer <token>`, `x-api-key` and
   `x-gw-ims-org-id` (the security schemes); `x-sandbox-name` is optional (`prod`). Entities are isolated
@@ -1158,12 +1202,12 @@ def build(catalog: Catalog | None = None) -> dict:
         },
         "servers": [{"url": "/", "description": "The mock itself (in-process test client or a live server)."}],
         "tags": [{"name": tag} for tag in (TAG_SPECS, TAG_CONFIGS, TAG_CONNECTIONS, TAG_SOURCES, TAG_TARGETS,
-                                           TAG_FLOWS, TAG_RUNS, TAG_ADMIN)],
+                                           TAG_FLOWS, TAG_RUNS, TAG_IMS, TAG_ADMIN)],
         "security": SECURITY,
-        "paths": {**flow_service_paths(), **admin_paths()},
+        "paths": {**flow_service_paths(), **ims_paths(), **admin_paths()},
         "components": {
             "schemas": {**ERROR_SCHEMAS, **ENTITY_SCHEMAS, **FLOW_PART_SCHEMAS, **ENVELOPE_SCHEMAS,
-                        **ADMIN_SCHEMAS,
+                        **IMS_SCHEMAS, **ADMIN_SCHEMAS,
                         "ConnectionCreate": connection_create(catalog),
                         "SourceConnectionCreate": source_connection_create(catalog),
                         "TargetConnectionCreate": target_connection_create(catalog),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from ..support import HEADERS, ORG, PROFILE_STORE, S3, S3_SEGMENT_FLOW, S3_TARGET_PARAMS, Api, spec, make_app
+from ..support import HEADERS, ORG, PROFILE_STORE, S3, S3_SEGMENT_FLOW, S3_TARGET_PARAMS, Api, spec
 from .shapes import invalid, not_found
 
 

@@ -11,7 +11,7 @@ import json
 
 import pytest
 
-from ..support import BASE, DATA_LAKE, HEADERS, PROFILE_STORE, S3, S3_AUTH, S3_DATASET_FLOW, S3_SEGMENT_FLOW, spec, make_app
+from ..support import BASE, DATA_LAKE, HEADERS, PROFILE_STORE, S3, S3_AUTH, S3_DATASET_FLOW, S3_SEGMENT_FLOW, spec
 from .shapes import all_json_error_shapes, flow_error
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from ..support import DATA_LAKE, PROFILE_STORE, S3, make_app
+from ..support import DATA_LAKE, PROFILE_STORE, S3
 from .shapes import flow_error, not_found
 
 
