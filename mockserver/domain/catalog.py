@@ -11,9 +11,10 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any, Iterable
+from typing import TYPE_CHECKING, Any, Iterable
 
-from jsonschema import Draft7Validator
+if TYPE_CHECKING:
+    from jsonschema import Draft7Validator
 
 CATALOG_DIR = Path(__file__).resolve().parent.parent / "catalog"
 
@@ -48,7 +49,7 @@ class Catalog:
         )
         self.public_connection_specs = [self.public(s) for s in self._connection_specs.values()]
         self.public_flow_specs = list(self._flow_specs.values())
-        self._validators: dict[int, Draft7Validator] = {}
+        self._validators: dict[int, "Draft7Validator"] = {}
 
     @staticmethod
     def public(spec: dict) -> dict:
@@ -94,9 +95,12 @@ class Catalog:
         props = (auth_spec.get("spec") or {}).get("properties") or {}
         return frozenset(k for k, v in props.items() if isinstance(v, dict) and v.get("format") == "password")
 
-    def schema_validator(self, schema: dict) -> Draft7Validator:
+    def schema_validator(self, schema: dict) -> "Draft7Validator":
         """A compiled validator for a schema of this catalogue (cached: specs never change)."""
         validator = self._validators.get(id(schema))
         if validator is None:
+            # Imported on first use: jsonschema is a quarter of the mock's start-up otherwise.
+            from jsonschema import Draft7Validator
+
             validator = self._validators[id(schema)] = Draft7Validator(schema)
         return validator

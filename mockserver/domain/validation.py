@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from jsonschema import Draft7Validator
-from jsonschema.exceptions import best_match
+if TYPE_CHECKING:
+    from jsonschema import Draft7Validator
 
 from .errors import validation_failed
 
@@ -32,8 +32,10 @@ def optional_string(body: dict, key: str, where: str = "") -> str | None:
     return value
 
 
-def check_schema(validator: Draft7Validator, instance: Any, where: str) -> None:
+def check_schema(validator: "Draft7Validator", instance: Any, where: str) -> None:
     """Raise the most relevant schema violation of ``instance`` as a 400, naming the field."""
+    from jsonschema.exceptions import best_match
+
     found = best_match(validator.iter_errors(instance))
     if found is None:
         return
