@@ -12,6 +12,7 @@ from ..domain.platform import Platform
 
 FLOW_SERVICE_BASE = "/data/foundation/flowservice"
 
+
 class ApiResponse(Response):
     """A response whose headers go out as set.
 

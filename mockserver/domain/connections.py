@@ -30,11 +30,7 @@ class Connections(Resource):
             "connectionSpec": spec_ref,
             "state": "enabled",
         }
-        auth, encryption = self._auth(spec, body.get("auth"), body.get("encryption"))
-        if auth is not None:
-            fields["auth"] = auth
-        if encryption is not None:
-            fields["encryption"] = encryption
+        fields.update(self._credentials(spec, body.get("auth"), body.get("encryption")))
         return fields
 
     def revalidate(self, caller: Caller, old: dict, new: dict) -> dict:
@@ -48,13 +44,8 @@ class Connections(Resource):
             auth = {**auth, "params": {
                 k: old_params.get(k, v) if v == SECRET_MASK else v for k, v in auth["params"].items()
             }}
-        auth, encryption = self._auth(spec, auth, new.get("encryption"), old.get("auth"))
-        new = {k: v for k, v in new.items() if k not in ("auth", "encryption")}
-        if auth is not None:
-            new["auth"] = auth
-        if encryption is not None:
-            new["encryption"] = encryption
-        return new
+        credentials = self._credentials(spec, auth, new.get("encryption"), old.get("auth"))
+        return {**{k: v for k, v in new.items() if k not in ("auth", "encryption")}, **credentials}
 
     def base_for(self, caller: Caller, base_id: Any, spec_id: str) -> dict:
         """The base connection ``base_id`` that a source or target connection of ``spec_id`` names."""
@@ -86,6 +77,11 @@ class Connections(Resource):
         return {**entity, "auth": {**auth, "params": masked}}
 
     # --- auth and encryption ---------------------------------------------------------
+
+    def _credentials(self, spec: dict, auth: Any, encryption: Any, previous: dict | None = None) -> dict:
+        """The validated ``auth`` and ``encryption`` members (those that are given)."""
+        auth, encryption = self._auth(spec, auth, encryption, previous)
+        return {k: v for k, v in (("auth", auth), ("encryption", encryption)) if v is not None}
 
     def _auth(self, spec: dict, auth: Any, encryption: Any,
               previous: dict | None = None) -> tuple[dict | None, dict | None]:
