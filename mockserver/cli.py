@@ -1,4 +1,4 @@
-"""``flowservice-mock``: the command line."""
+"""``flowservice-mock``: the command line (one subcommand per module of ``commands``)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import sys
 from typing import Sequence
 
 from . import __version__
-from .settings import PROFILES, Settings
+from .commands import COMMANDS, UsageError
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -16,37 +16,17 @@ def main(argv: Sequence[str] | None = None) -> int:
         description="A local, stateful emulator of Adobe Experience Platform's Flow Service API for destinations.",
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
-    commands = parser.add_subparsers(dest="command", required=True)
-
-    serve = commands.add_parser("serve", help="serve the emulated API over HTTP")
-    serve.add_argument("--host", help="address to listen on (default 127.0.0.1)")
-    serve.add_argument("--port", type=int, help="port to listen on (default 8080; 0 picks a free one)")
-    serve.add_argument("--profile", choices=PROFILES, help="which doc era PATCH/DELETE answers follow")
-    serve.add_argument("--seed", type=int, help="seed for deterministic ids and etags")
-    serve.add_argument("--threads", type=int, help="worker threads of the server (default 8)")
-    serve.add_argument("--require-sandbox-header", action="store_true", default=None,
-                       help="answer 400 when x-sandbox-name is missing instead of using prod")
-    serve.add_argument("--sandboxes", type=lambda text: tuple(s for s in text.split(",") if s),
-                       help="comma-separated sandbox names that exist (default: every name)")
-    serve.add_argument("--lenient-if-match", action="store_true", default=None,
-                       help="accept If-Match without the surrounding double quotes")
-    serve.add_argument("--reveal-secrets", action="store_true", default=None,
-                       help="return secret auth params in clear")
-
+    subparsers = parser.add_subparsers(dest="command", required=True)
+    for command in COMMANDS:
+        sub = subparsers.add_parser(command.NAME, help=command.HELP, description=command.HELP)
+        command.add_arguments(sub)
+        sub.set_defaults(run=command.run)
     args = parser.parse_args(argv)
     try:
-        settings = Settings.from_env().with_overrides(
-            host=args.host, port=args.port, profile=args.profile, seed=args.seed,
-            threads=args.threads, require_sandbox_header=args.require_sandbox_header,
-            sandboxes=args.sandboxes, lenient_if_match=args.lenient_if_match,
-            reveal_secrets=args.reveal_secrets,
-        )
-    except ValueError as exc:
+        return args.run(args)
+    except UsageError as exc:
         parser.error(str(exc))
-    if args.command == "serve":
-        from .server import serve_forever
-        return serve_forever(settings)
-    return 2  # pragma: no cover - argparse already refused
+        return 2  # pragma: no cover - parser.error exits
 
 
 if __name__ == "__main__":

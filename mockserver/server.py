@@ -69,13 +69,18 @@ class MockServer:
 
 def serve_forever(settings: Settings) -> int:
     logging.basicConfig(level=logging.INFO, format="%(message)s")
-    server = create_server(
-        create_app(settings),
-        host=settings.host,
-        port=settings.port,
-        threads=settings.threads,
-        ident="flowservice-mock",
-    )
+    try:
+        server = create_server(
+            create_app(settings),
+            host=settings.host,
+            port=settings.port,
+            threads=settings.threads,
+            ident="flowservice-mock",
+        )
+    except OSError as exc:
+        print(f"flowservice-mock: cannot listen on {settings.host}:{settings.port}: {exc.strerror or exc}",
+              file=sys.stderr)
+        return 1
     signal.signal(signal.SIGTERM, lambda *_: server.close() or sys.exit(0))
     print(
         f"flowservice-mock serving on http://{server.effective_host}:{server.effective_port} "

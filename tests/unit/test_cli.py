@@ -1,0 +1,47 @@
+"""The command line: usage errors, the serve command's failure modes."""
+
+from __future__ import annotations
+
+import socket
+
+import pytest
+
+from mockserver import __version__
+from mockserver.cli import main
+
+
+def test_version(capsys):
+    with pytest.raises(SystemExit) as exited:
+        main(["--version"])
+    assert exited.value.code == 0
+    assert __version__ in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("argv, env, message", [
+    (["serve", "--port", "99999"], {}, "port must be between 0 and 65535"),
+    (["serve", "--threads", "0"], {}, "threads must be at least 1"),
+    (["serve"], {"FLOWSERVICE_MOCK_PROFILE": "legacy"}, "profile must be one of default, seed, current"),
+    (["serve"], {"FLOWSERVICE_MOCK_PORT": "eighty"}, "invalid literal"),
+])
+def test_unusable_settings_are_usage_errors(monkeypatch, capsys, argv, env, message):
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    with pytest.raises(SystemExit) as exited:
+        main(argv)
+    assert exited.value.code == 2
+    assert message in capsys.readouterr().err
+
+
+def test_a_port_in_use_is_reported_not_raised(capsys):
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        assert main(["serve", "--port", str(port)]) == 1
+    assert f"cannot listen on 127.0.0.1:{port}" in capsys.readouterr().err
+
+
+def test_a_command_is_required(capsys):
+    with pytest.raises(SystemExit) as exited:
+        main([])
+    assert exited.value.code == 2
