@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Flask
 
-from .api import admin, collections, errors, hooks, ims, runs, specs
+from .api import admin, collections, errors, hooks, ims, platform_apis, runs, specs
 from .domain.platform import Platform
 from .settings import Settings
 
@@ -23,4 +23,5 @@ def create_app(settings: Settings | None = None, platform: Platform | None = Non
     app.register_blueprint(runs.bp)
     app.register_blueprint(admin.bp)
     app.register_blueprint(ims.bp)
+    app.register_blueprint(platform_apis.bp)
     return app

@@ -113,6 +113,20 @@ class PlainMessageError(ApiError):
         return {"message": self.message}
 
 
+class ProblemError(ApiError):
+    """An error of the other Platform APIs the tutorials call (Data Prep, Profile):
+    RFC 7807 problem details with ``title``, ``status`` and ``detail``."""
+
+    def __init__(self, status: int, title: str, detail: str):
+        super().__init__(detail)
+        self.status = status
+        self.title = title
+        self.detail = detail
+
+    def body(self, request_id: str) -> dict[str, Any]:
+        return {"title": self.title, "status": self.status, "detail": self.detail}
+
+
 # --- Constructors for the documented cases (codes from the FSE catalogue) ---
 
 def invalid_request(code: int, message: str) -> FlowServiceError:

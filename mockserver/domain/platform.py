@@ -8,6 +8,7 @@ from ..store import IdFactory, MemoryStore
 from .catalog import Catalog
 from .connections import Connections
 from .context import Caller
+from .dataprep import DataPrep
 from .flows import Flows
 from .source_connections import SourceConnections
 from .target_connections import TargetConnections
@@ -31,6 +32,7 @@ class Platform:
         self.source_connections = SourceConnections(self)
         self.target_connections = TargetConnections(self)
         self.flows = Flows(self)
+        self.dataprep = DataPrep(self)
 
     def reset(self, org: str | None = None, sandbox: str | None = None) -> int:
         """Forget tenants (all, or those matching); a full reset also restarts the id sequence."""

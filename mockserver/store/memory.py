@@ -15,7 +15,10 @@ from typing import Iterator
 
 SANDBOX_NAMESPACE = uuid.UUID("5b1c4f1e-7b43-4b8f-9a3e-2f1d0c6b9a11")
 
-COLLECTIONS = ("connections", "sourceConnections", "targetConnections", "flows", "runs")
+COLLECTIONS = (
+    "connections", "sourceConnections", "targetConnections", "flows", "runs",
+    "conversionSchemas", "mappingSets",  # Data Prep, for the audience-export tutorial
+)
 
 
 class Tenant:

@@ -42,8 +42,10 @@ def test_health_counts_entities_per_tenant(client, api):
     api_for(client, OTHER_ORG, "dev").s3_base()
     tenants = {(t["imsOrgId"], t["sandboxName"]): t["counts"] for t in client.get("/_mock/health").get_json()["tenants"]}
     assert tenants == {
-        (ORG, "prod"): {"connections": 1, "sourceConnections": 1, "targetConnections": 1, "flows": 1, "runs": 0},
-        (OTHER_ORG, "dev"): {"connections": 1, "sourceConnections": 0, "targetConnections": 0, "flows": 0, "runs": 0},
+        (ORG, "prod"): {"connections": 1, "sourceConnections": 1, "targetConnections": 1, "flows": 1, "runs": 0,
+                        "conversionSchemas": 0, "mappingSets": 0},
+        (OTHER_ORG, "dev"): {"connections": 1, "sourceConnections": 0, "targetConnections": 0, "flows": 0,
+                             "runs": 0, "conversionSchemas": 0, "mappingSets": 0},
     }
 
 

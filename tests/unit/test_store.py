@@ -34,7 +34,8 @@ def test_the_same_org_and_sandbox_give_the_same_tenant():
 def test_a_new_tenant_is_empty_in_every_collection():
     tenant = MemoryStore().tenant(ORG_A, "prod")
     assert tenant.counts() == {name: 0 for name in COLLECTIONS}
-    assert set(COLLECTIONS) == {"connections", "sourceConnections", "targetConnections", "flows", "runs"}
+    assert set(COLLECTIONS) == {"connections", "sourceConnections", "targetConnections", "flows", "runs",
+                                "conversionSchemas", "mappingSets"}
 
 
 @pytest.mark.parametrize("other", [(ORG_A, "dev"), (ORG_B, "prod"), (ORG_B, "dev")])
