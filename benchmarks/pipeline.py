@@ -12,7 +12,7 @@ Two measurements:
 
 Usage::
 
-    python benchmarks/pipeline.py [--duration 5] [--threads 8] [--connections 16]
+    python benchmarks/pipeline.py [--duration 5] [--rounds 3] [--threads 8] [--connections 16]
                                   [--flows 100000] [--json PATH]
 
 Needs ``wrk`` (Debian: ``apt-get install -y wrk``) for part 1; part 2 runs without it.
@@ -146,62 +146,79 @@ def lua(method: str, body: dict | None) -> str:
     return "\n".join(lines) + "\n" + WRK_DONE
 
 
-def measure(name: str, argv: list[str], port: int, args, pin: bool, tmp: str) -> dict:
-    proc = subprocess.Popen(
-        argv, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-        cwd=HERE.parent,
-        preexec_fn=(lambda: os.sched_setaffinity(0, {SERVER_CPU})) if pin else None,
-    )
-    try:
-        wait_ready(proc, port)
+class Target:
+    """One server under test, started and ready, with its wrk scripts."""
+
+    def __init__(self, name: str, argv: list[str], port: int, pin: bool, tmp: str) -> None:
+        self.name = name
+        self.proc = subprocess.Popen(
+            argv, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            cwd=HERE.parent,
+            preexec_fn=(lambda: os.sched_setaffinity(0, {SERVER_CPU})) if pin else None,
+        )
+        wait_ready(self.proc, port)
         body = flow_body(port)
         status, created = request(port, "POST", f"{BASE}/flows", body)
         assert status == 201, (name, status, created)
-        get_script, post_script = Path(tmp, f"{name}-get.lua"), Path(tmp, f"{name}-post.lua")
-        get_script.write_text(lua("GET", None))
-        post_script.write_text(lua("POST", body))
-        url = f"http://{HOST}:{port}{BASE}/flows"
-        run_wrk(f"{url}/{created['id']}", str(get_script), 1, args.connections)  # warm-up
+        self.get_script, self.post_script = Path(tmp, f"{name}-get.lua"), Path(tmp, f"{name}-post.lua")
+        self.get_script.write_text(lua("GET", None))
+        self.post_script.write_text(lua("POST", body))
+        self.url = f"http://{HOST}:{port}{BASE}/flows"
+        self.flow_id = created["id"]
+
+    def run(self, duration: int, connections: int) -> dict:
         return {
-            "get": run_wrk(f"{url}/{created['id']}", str(get_script), args.duration, args.connections),
-            "post": run_wrk(url, str(post_script), args.duration, args.connections),
+            "get": run_wrk(f"{self.url}/{self.flow_id}", str(self.get_script), duration, connections),
+            "post": run_wrk(self.url, str(self.post_script), duration, connections),
         }
-    finally:
-        proc.send_signal(signal.SIGTERM)
+
+    def stop(self) -> None:
+        self.proc.send_signal(signal.SIGTERM)
         try:
-            proc.wait(10)
+            self.proc.wait(10)
         except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+            self.proc.kill()
+            self.proc.wait()
 
 
 def throughput(args) -> dict | None:
+    """Rounds alternate mock and bare, so that a drift of the machine's speed hits both alike;
+    the ratio reported is the median of the rounds' ratios."""
     if not shutil.which("wrk"):
         print("wrk not found: throughput skipped (Debian: apt-get install -y wrk)", file=sys.stderr)
         return None
     pin = hasattr(os, "sched_setaffinity") and len(os.sched_getaffinity(0)) >= 2
     if pin:
         os.sched_setaffinity(0, {LOADGEN_CPU})
-    results = {}
+    rounds: list[dict] = []
     with tempfile.TemporaryDirectory() as tmp:
-        port = free_port()
-        results["mock"] = measure("mock", [
-            sys.executable, "-m", "mockserver", "serve", "--port", str(port),
-            "--threads", str(args.threads), "--seed", "1"], port, args, pin, tmp)
-        port = free_port()
-        results["bare"] = measure("bare", [
-            sys.executable, str(Path(__file__).resolve()), "--serve-bare", str(port),
-            "--threads", str(args.threads)], port, args, pin, tmp)
-    for op in ("get", "post"):
-        results[f"{op}_ratio"] = round(results["mock"][op]["rps"] / results["bare"][op]["rps"], 3)
-    print(f"wrk -t1 -c{args.connections} -d{args.duration}s, waitress {args.threads} threads"
-          + (f", server on CPU {SERVER_CPU}, wrk on CPU {LOADGEN_CPU}" if pin else ""))
-    print(f"{'':6}{'GET req/s':>12}{'p50 ms':>9}{'p99 ms':>9}{'POST req/s':>12}{'p50 ms':>9}{'p99 ms':>9}")
-    for name in ("mock", "bare"):
-        g, p = results[name]["get"], results[name]["post"]
-        print(f"{name:6}{g['rps']:>12}{g['p50_ms']:>9}{g['p99_ms']:>9}{p['rps']:>12}{p['p50_ms']:>9}{p['p99_ms']:>9}")
-    print(f"mock/bare: GET {results['get_ratio']}, POST {results['post_ratio']}")
-    return results
+        mock_port, bare_port = free_port(), free_port()
+        targets = [
+            Target("mock", [sys.executable, "-m", "mockserver", "serve", "--port", str(mock_port),
+                            "--threads", str(args.threads), "--seed", "1"], mock_port, pin, tmp),
+            Target("bare", [sys.executable, str(Path(__file__).resolve()), "--serve-bare", str(bare_port),
+                            "--threads", str(args.threads)], bare_port, pin, tmp),
+        ]
+        try:
+            for target in targets:
+                target.run(1, args.connections)  # warm-up
+            for _ in range(args.rounds):
+                rounds.append({t.name: t.run(args.duration, args.connections) for t in targets})
+        finally:
+            for target in targets:
+                target.stop()
+    print(f"wrk -t1 -c{args.connections} -d{args.duration}s per run, {args.rounds} rounds, waitress "
+          f"{args.threads} threads" + (f", server on CPU {SERVER_CPU}, wrk on CPU {LOADGEN_CPU}" if pin else ""))
+    print(f"{'round':6}{'':6}{'GET req/s':>12}{'p99 ms':>9}{'POST req/s':>12}{'p99 ms':>9}")
+    for number, result in enumerate(rounds, 1):
+        for name in ("mock", "bare"):
+            g, p = result[name]["get"], result[name]["post"]
+            print(f"{number:<6}{name:6}{g['rps']:>12}{g['p99_ms']:>9}{p['rps']:>12}{p['p99_ms']:>9}")
+    ratios = {op: [r["mock"][op]["rps"] / r["bare"][op]["rps"] for r in rounds] for op in ("get", "post")}
+    medians = {op: round(statistics.median(values), 3) for op, values in ratios.items()}
+    print(f"mock/bare, median of {args.rounds} rounds: GET {medians['get']}, POST {medians['post']} "
+          f"(GET {min(ratios['get']):.2f}-{max(ratios['get']):.2f}, POST {min(ratios['post']):.2f}-{max(ratios['post']):.2f})")
+    return {"rounds": rounds, "get_ratio": medians["get"], "post_ratio": medians["post"]}
 
 
 # --- scale: GET by id with many flows in memory ----------------------------------------
@@ -253,7 +270,7 @@ def scale(flows: int) -> dict:
     ids = [first] + [platform.flows.create(caller, body)["id"] for _ in range(flows - 1)]
     create_s = time.perf_counter() - started
     rss_after = rss_mib()
-    many = get_latency_us(random.Random(1).sample(ids, 1000))
+    many = get_latency_us(random.Random(1).sample(ids, min(1000, len(ids))))
     result = {
         "flows": flows,
         "get_us_1_flow": one,
@@ -272,6 +289,7 @@ def scale(flows: int) -> dict:
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--duration", type=int, default=5, help="seconds per wrk run (default 5)")
+    parser.add_argument("--rounds", type=int, default=3, help="alternating mock/bare rounds (default 3)")
     parser.add_argument("--threads", type=int, default=8, help="server threads (default 8)")
     parser.add_argument("--connections", type=int, default=16, help="wrk connections (default 16)")
     parser.add_argument("--flows", type=int, default=100_000, help="flows for the scale run (default 100000)")

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from flask import Flask
 
-from .api import admin, collections, errors, hooks, ims, platform_apis, runs, specs
+from .api import admin, checks, collections, errors, hooks, ims, platform_apis, runs, specs
+from .api.wire import Wire
 from .domain.platform import Platform
 from .settings import Settings
 
@@ -23,5 +24,8 @@ def create_app(settings: Settings | None = None, platform: Platform | None = Non
     app.register_blueprint(runs.bp)
     app.register_blueprint(admin.bp)
     app.register_blueprint(ims.bp)
+    app.register_blueprint(checks.bp)
+    # Faults and the journal wrap the whole app: they see the bytes on the wire (api/wire.py).
+    app.wsgi_app = Wire(app)  # type: ignore[method-assign]
     app.register_blueprint(platform_apis.bp)
     return app

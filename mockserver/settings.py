@@ -38,6 +38,14 @@ class Settings:
     reveal_secrets: bool = False
     #: Worker threads of the WSGI server.
     threads: int = 8
+    #: Exchanges the request journal keeps (a ring: the oldest go first); 0 turns it off.
+    journal_size: int = 1000
+    #: Bytes of each request and response body the journal keeps (longer ones keep head and tail).
+    journal_body_limit: int = 8192
+    #: Journal the mock's own /_mock/ requests too (off: they would crowd out the client's).
+    journal_admin: bool = False
+    #: A JSON file of fault rules to load at start (a list of rules, as POST /_mock/faults takes).
+    faults_file: str | None = None
 
     def __post_init__(self) -> None:
         if self.profile not in PROFILES:
@@ -46,6 +54,8 @@ class Settings:
             raise ValueError(f"port must be between 0 and 65535, not {self.port}")
         if self.threads < 1:
             raise ValueError("threads must be at least 1")
+        if self.journal_size < 0 or self.journal_body_limit < 0:
+            raise ValueError("journal_size and journal_body_limit must not be negative")
 
     @property
     def patch_status(self) -> int:
@@ -77,11 +87,11 @@ class Settings:
 
 
 def _parse(name: str, raw: str) -> Any:
-    if name in ("port", "threads"):
+    if name in ("port", "threads", "journal_size", "journal_body_limit"):
         return int(raw)
-    if name == "seed":
-        return int(raw) if raw.strip() else None
-    if name in ("require_sandbox_header", "lenient_if_match", "reveal_secrets"):
+    if name in ("seed", "faults_file"):
+        return (int(raw) if name == "seed" else raw.strip()) if raw.strip() else None
+    if name in ("require_sandbox_header", "lenient_if_match", "reveal_secrets", "journal_admin"):
         return raw.strip().lower() in ("1", "true", "yes", "on")
     if name == "sandboxes":
         return tuple(s.strip() for s in raw.split(",") if s.strip())

@@ -12,6 +12,6 @@ class UsageError(Exception):
     """Words of the command line (flags, environment) that cannot be used; exit status 2."""
 
 
-from . import serve  # noqa: E402 - the commands import UsageError
+from . import conformance, faults, fixtures, record, serve  # noqa: E402 - the commands import UsageError
 
-COMMANDS = (serve,)
+COMMANDS = (serve, conformance, faults, fixtures, record)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 
+from ..checks.faults import read_file
 from ..settings import PROFILES, Settings
 from . import UsageError
 
@@ -25,17 +26,27 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="accept If-Match without the surrounding double quotes")
     parser.add_argument("--reveal-secrets", action="store_true", default=None,
                         help="return secret auth params in clear")
+    parser.add_argument("--journal-size", type=int, help="exchanges the request journal keeps (default 1000; 0: off)")
+    parser.add_argument("--journal-body-limit", type=int, help="bytes of each body the journal keeps (default 8192)")
+    parser.add_argument("--journal-admin", action="store_true", default=None,
+                        help="journal the mock's own /_mock/ requests too")
+    parser.add_argument("--faults-file", help="a JSON file of fault rules to load at start")
 
 
 def settings_from(args: argparse.Namespace) -> Settings:
     """Settings from the environment, overridden by the flags given."""
     try:
-        return Settings.from_env().with_overrides(
+        settings = Settings.from_env().with_overrides(
             host=args.host, port=args.port, profile=args.profile, seed=args.seed,
             threads=args.threads, require_sandbox_header=args.require_sandbox_header,
             sandboxes=args.sandboxes, lenient_if_match=args.lenient_if_match,
-            reveal_secrets=args.reveal_secrets,
+            reveal_secrets=args.reveal_secrets, journal_size=args.journal_size,
+            journal_body_limit=args.journal_body_limit, journal_admin=args.journal_admin,
+            faults_file=args.faults_file,
         )
+        if settings.faults_file:
+            read_file(settings.faults_file)  # refused here, as a usage error, rather than at start-up
+        return settings
     except ValueError as exc:
         raise UsageError(str(exc)) from None
 

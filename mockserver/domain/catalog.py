@@ -95,6 +95,13 @@ class Catalog:
         props = (auth_spec.get("spec") or {}).get("properties") or {}
         return frozenset(k for k, v in props.items() if isinstance(v, dict) and v.get("format") == "password")
 
+    def all_secret_keys(self) -> frozenset[str]:
+        """Every auth param that some connection spec marks as a secret."""
+        return frozenset(
+            key for spec in self._connection_specs.values() for auth in self.auth_specs(spec)
+            for key in self.secret_keys(auth)
+        )
+
     def schema_validator(self, schema: dict) -> "Draft7Validator":
         """A compiled validator for a schema of this catalogue (cached: specs never change)."""
         validator = self._validators.get(id(schema))

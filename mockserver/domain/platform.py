@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from ..checks.faults import FaultRules
+from ..checks.journal import Journal
 from ..clock import Clock
 from ..settings import Settings
 from ..store import IdFactory, MemoryStore
@@ -32,6 +34,13 @@ class Platform:
         self.source_connections = SourceConnections(self)
         self.target_connections = TargetConnections(self)
         self.flows = Flows(self)
+        # What the HTTP edge records and injects (mockserver.api.wire): per platform, so that a
+        # fresh platform starts with an empty journal and no faults. Not touched by reset().
+        self.journal = Journal(self.settings.journal_size, self.settings.journal_body_limit,
+                               self.catalog.all_secret_keys(), self.settings.reveal_secrets)
+        self.faults = FaultRules(self.settings.seed)
+        if self.settings.faults_file:
+            self.faults.load_file(self.settings.faults_file)
         self.dataprep = DataPrep(self)
 
     def reset(self, org: str | None = None, sandbox: str | None = None) -> int:

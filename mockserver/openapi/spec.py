@@ -1191,7 +1191,7 @@ The server URL is relative (`/`): the document works for the mock wherever it ru
 
 def build(catalog: Catalog | None = None) -> dict:
     """The whole document (a fresh dict on every call)."""
-    from . import platform_apis  # it builds on the helpers above
+    from . import checks, platform_apis  # they build on the helpers above
 
     catalog = catalog or Catalog()
     return copy.deepcopy({
@@ -1206,10 +1206,10 @@ def build(catalog: Catalog | None = None) -> dict:
         "tags": [{"name": tag} for tag in (TAG_SPECS, TAG_CONFIGS, TAG_CONNECTIONS, TAG_SOURCES, TAG_TARGETS,
                                            TAG_FLOWS, TAG_RUNS, platform_apis.TAG, TAG_IMS, TAG_ADMIN)],
         "security": SECURITY,
-        "paths": {**flow_service_paths(), **platform_apis.paths(), **ims_paths(), **admin_paths()},
+        "paths": {**flow_service_paths(), **platform_apis.paths(), **ims_paths(), **admin_paths(), **checks.paths()},
         "components": {
             "schemas": {**ERROR_SCHEMAS, **ENTITY_SCHEMAS, **FLOW_PART_SCHEMAS, **ENVELOPE_SCHEMAS,
-                        **IMS_SCHEMAS, **ADMIN_SCHEMAS, **platform_apis.schemas(),
+                        **IMS_SCHEMAS, **ADMIN_SCHEMAS, **platform_apis.schemas(), **checks.schemas(),
                         "ConnectionCreate": connection_create(catalog),
                         "SourceConnectionCreate": source_connection_create(catalog),
                         "TargetConnectionCreate": target_connection_create(catalog),

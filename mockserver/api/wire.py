@@ -1,0 +1,126 @@
+"""The HTTP edge, around the Flask app: fault injection and the request journal.
+
+A WSGI middleware rather than Flask hooks, because both need what Flask does not give a hook:
+the request body before Flask reads it, the response bytes as sent, the time of the whole
+exchange, and a way to drop a connection (an exception that must reach the server, past
+Flask's error handlers). Runs once per request; with no fault rule set it adds a dictionary
+look-up, and the journal a copy of the headers and bodies (docs/benchmarks.md).
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import time
+from typing import Any, Callable, Iterable
+
+import orjson
+from flask import Flask
+from waitress.channel import ClientDisconnected
+
+ADMIN_PREFIX = "/_mock/"
+
+
+class DroppedConnection(ClientDisconnected):
+    """Raised to the server to close the connection without an answer.
+
+    waitress closes the socket on ClientDisconnected without writing anything (other
+    exceptions get a 500); in-process (Flask's test client) it reaches the caller.
+    """
+
+
+class Wire:
+    def __init__(self, app: Flask) -> None:
+        self.app = app
+        self.inner = app.wsgi_app
+
+    def __call__(self, environ: dict, start_response: Callable) -> Iterable[bytes]:
+        platform = self.app.extensions["flowservice"]
+        path = environ.get("PATH_INFO", "")
+        admin = path.startswith(ADMIN_PREFIX)
+        journal = platform.journal
+        record = journal.enabled and (not admin or platform.settings.journal_admin)
+        # The admin API is never faulted: it must stay usable to clear the faults.
+        rule = None
+        if platform.faults.active and not admin:
+            rule = platform.faults.decide(
+                environ.get("REQUEST_METHOD", "GET"), path,
+                environ.get("HTTP_X_GW_IMS_ORG_ID"), environ.get("HTTP_X_SANDBOX_NAME"),
+            )
+        if not record and rule is None:
+            return self.inner(environ, start_response)
+        return self._exchange(environ, start_response, platform, rule, record)
+
+    def _exchange(self, environ: dict, start_response: Callable, platform: Any, rule: Any,
+                  record: bool) -> Iterable[bytes]:
+        started_at, started = time.time(), time.perf_counter()
+        request_body = _read_body(environ) if record else b""
+        if rule is not None and rule.latency_ms:
+            time.sleep(rule.latency_ms / 1000)
+        answer = None if rule is None else rule.error()
+        if rule is not None and rule.kind == "drop":
+            status, headers, body = None, [], b""
+        elif answer is not None:
+            status, headers, body = _render(answer, environ, rule.retry_after)
+            start_response(f"{status} {_REASONS.get(status, '')}".rstrip(), headers)
+        else:
+            status, headers, body = self._call_app(environ, start_response)
+        if record:
+            platform.journal.record(
+                at=started_at, duration=time.perf_counter() - started,
+                method=environ.get("REQUEST_METHOD", "GET"), path=environ.get("PATH_INFO", ""),
+                query=environ.get("QUERY_STRING", ""), request_headers=_request_headers(environ),
+                request_body=request_body, status=status, response_headers=headers, response_body=body,
+                fault=rule.id if rule is not None else None,
+            )
+        if status is None:
+            raise DroppedConnection("connection dropped by a fault rule")
+        return [body]
+
+    def _call_app(self, environ: dict, start_response: Callable) -> tuple[int, list, bytes]:
+        answered: dict[str, Any] = {}
+
+        def capture(status: str, headers: list, *exc_info: Any) -> Callable:
+            answered["status"], answered["headers"] = status, headers
+            return start_response(status, headers, *exc_info)
+
+        chunks = self.inner(environ, capture)
+        try:
+            body = b"".join(chunks)
+        finally:
+            close = getattr(chunks, "close", None)
+            if close is not None:
+                close()
+        return int(answered["status"][:3]), answered["headers"], body
+
+
+def _read_body(environ: dict) -> bytes:
+    """The request body, read once and put back for Flask."""
+    length = environ.get("CONTENT_LENGTH", "")
+    if not length.isdigit() or length == "0":
+        return b""
+    body = environ["wsgi.input"].read(int(length))
+    environ["wsgi.input"] = io.BytesIO(body)
+    return body
+
+
+def _request_headers(environ: dict) -> dict[str, str]:
+    """The request's headers by their environ names (the journal turns them back into header names)."""
+    headers = {key: value for key, value in environ.items() if key[:5] == "HTTP_"}
+    if environ.get("CONTENT_TYPE"):
+        headers["CONTENT_TYPE"] = environ["CONTENT_TYPE"]
+    return headers
+
+
+def _render(error: Any, environ: dict, retry_after: int | None) -> tuple[int, list, bytes]:
+    request_id = environ.get("HTTP_X_REQUEST_ID") or os.urandom(16).hex()
+    body = orjson.dumps(error.body(request_id))
+    headers = [("Content-Type", "application/json"), ("Content-Length", str(len(body))),
+               ("x-request-id", request_id)]
+    if retry_after is not None:
+        headers.append(("Retry-After", str(retry_after)))
+    return error.status, headers, body
+
+
+_REASONS = {401: "Unauthorized", 429: "Too Many Requests", 500: "Internal Server Error",
+            502: "Bad Gateway", 503: "Service Unavailable"}
