@@ -1,8 +1,10 @@
 """The request journal: every exchange with the mock, in a bounded ring.
 
-Kept compactly: one slotted object per exchange, headers as tuples, bodies as raw bytes capped
-at ``body_limit`` (a longer body keeps its head and its tail, so that a list's ``_links``, which
-comes last, survives). Secrets are redacted before anything is stored (``redaction``).
+Kept compactly: one raw row per exchange, bodies as bytes capped at ``body_limit`` (a longer body
+keeps its head and its tail, so that a list's ``_links``, which comes last, survives). Nothing
+leaves the journal unredacted (``redaction``): bodies that can hold secrets are redacted as they
+are recorded, headers and query strings when the journal is read, which keeps the work done on
+every request small.
 """
 
 from __future__ import annotations
@@ -27,12 +29,10 @@ TAIL = 512
 
 
 class Exchange:
-    """One request and its answer (``status`` None: the connection was dropped).
+    """One request and its answer (``status`` None: the connection was dropped), as read.
 
-    The ring holds each exchange as a plain tuple of strings, bytes and numbers (request headers
-    as ``(environ name, value)`` pairs): such tuples drop out of the garbage collector's view, so
-    a full ring adds nothing to the collections every request pays for. Exchange objects are made
-    when the journal is read.
+    The ring holds raw rows (``Journal.record``); an Exchange, with its headers and query
+    redacted, is made from a row when the journal is read.
     """
 
     __slots__ = (
@@ -114,7 +114,7 @@ class Journal:
         self._ids = itertools.count(1)
         self._lock = threading.Lock()
         self._redact_body = redaction.BodyRedactor(secret_keys)
-        self.evicted = 0
+        self._cleared = 0  # the number of the last exchange a clear() forgot
 
     @property
     def enabled(self) -> bool:
@@ -125,28 +125,48 @@ class Journal:
         request_headers: dict[str, str], request_body: bytes, status: int | None,
         response_headers: list[tuple[str, str]], response_body: bytes, fault: str | None = None,
     ) -> None:
-        """Redact, cap and keep one exchange; the oldest goes when the ring is full.
+        """Keep one exchange; the oldest goes when the ring is full.
 
-        ``request_headers`` is keyed by environ names and is redacted in place.
+        This runs on every request, so it only caps the bodies and appends: headers and query
+        strings are redacted when the journal is read (``_finish``). Bodies that can carry
+        secrets are redacted here, before capping, since a capped body cannot be parsed.
+        ``request_headers`` is keyed by environ names and must be the caller's own copy.
         """
-        client = _redact_headers(request_headers)
-        # Sizes are those of the redacted bodies: a capped body is one shorter than its size.
         if path.startswith(SECRET_BODY_PATHS):
             request_body = self._redact_body(request_body, request_headers.get("CONTENT_TYPE", ""))
         if self._scan_answers or path.startswith(IMS_PREFIX):
             response_body = self._redact_body(response_body, "application/json")
+        # deque.append and count's next are atomic: no lock on the request path.
+        self._ring.append((
+            next(self._ids), at, duration, method, path, query, request_headers,
+            self._cap(request_body), len(request_body), status, response_headers,
+            self._cap(response_body), len(response_body), fault,
+        ))
+
+    @staticmethod
+    def _finish(raw: tuple) -> Exchange:
+        """The stored row as an Exchange, with its headers and query string redacted."""
+        (number, at, duration, method, path, query, request_headers, request_body, request_size,
+         status, response_headers, response_body, response_size, fault) = raw
+        headers = dict(request_headers)
+        client = _redact_headers(headers)
         request_id = next((v for k, v in response_headers if k == "x-request-id"), None)
-        row = (
-            at, duration, method, path, redaction.query(query),
-            request_headers.get("HTTP_X_GW_IMS_ORG_ID"), request_headers.get("HTTP_X_SANDBOX_NAME"),
-            tuple(request_headers.items()), self._cap(request_body), len(request_body),
-            status, tuple(response_headers), self._cap(response_body), len(response_body),
+        return Exchange(
+            number, at, duration, method, path, redaction.query(query),
+            headers.get("HTTP_X_GW_IMS_ORG_ID"), headers.get("HTTP_X_SANDBOX_NAME"),
+            tuple(headers.items()), request_body, request_size,
+            status, tuple(response_headers), response_body, response_size,
             fault, request_id, client,
         )
-        with self._lock:
-            if len(self._ring) == self.size:
-                self.evicted += 1
-            self._ring.append((next(self._ids), *row))
+
+    @property
+    def evicted(self) -> int:
+        """Exchanges pushed out of the full ring since the last clear."""
+        return max(0, self._recorded() - self._cleared - len(self._ring))
+
+    def _recorded(self) -> int:
+        ring = self._ring.copy()
+        return ring[-1][0] if ring else self._cleared
 
     def _cap(self, body: bytes) -> bytes:
         if len(body) <= self.body_limit:
@@ -156,16 +176,14 @@ class Journal:
 
     def exchanges(self) -> list[Exchange]:
         """The exchanges kept, oldest first (a copy)."""
-        with self._lock:
-            rows = list(self._ring)
-        return [Exchange(*row) for row in rows]
+        return [self._finish(row) for row in self._ring.copy()]
 
     def clear(self) -> int:
         with self._lock:
-            count = len(self._ring)
+            ring = self._ring.copy()
             self._ring.clear()
-            self.evicted = 0
-            return count
+            self._cleared = ring[-1][0] if ring else self._cleared
+            return len(ring)
 
     def select(self, *, method: str | None = None, path: str | None = None, status: str | None = None,
                org: str | None = None, sandbox: str | None = None, since: int | None = None,
