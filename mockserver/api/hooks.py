@@ -9,15 +9,15 @@ from __future__ import annotations
 
 import base64
 import json
-import os
 
-from flask import Flask, Response, g, request
+from flask import Flask, g, request
 
 from ..domain.context import Caller
 from ..domain.errors import (
     ContentTypeError, GatewayError, sandbox_header_missing, sandbox_not_found,
 )
 from .responses import platform
+from .wire import REQUEST_ID
 
 #: Paths outside the gateway: the mock's own API and the IMS token stand-in.
 UNGUARDED_PREFIXES = ("/_mock/", "/ims/")
@@ -28,14 +28,14 @@ DEFAULT_USER = "mockuser@AdobeID"
 
 def install(app: Flask) -> None:
     app.before_request(_check_request)
-    app.after_request(_add_request_id)
 
 
 def _check_request() -> None:
     # Reads the WSGI environ directly: this runs on every request, and werkzeug's
     # header and proxy objects cost more than the checks themselves.
     environ = request.environ
-    g.request_id = environ.get("HTTP_X_REQUEST_ID") or os.urandom(16).hex()
+    # The HTTP edge (api/wire.py) chose the id and puts it on the answer.
+    g.request_id = environ[REQUEST_ID]
     if environ.get("PATH_INFO", "").startswith(UNGUARDED_PREFIXES):
         return
     authorization = environ.get("HTTP_AUTHORIZATION")
@@ -89,8 +89,3 @@ def _identity(token: str, api_key: str) -> tuple[str, str]:
         except (ValueError, AttributeError):
             pass
     return DEFAULT_USER, api_key
-
-
-def _add_request_id(response: Response) -> Response:
-    response.headers["x-request-id"] = g.get("request_id", "")
-    return response

@@ -19,6 +19,8 @@ from flask import Flask
 from waitress.channel import ClientDisconnected
 
 ADMIN_PREFIX = "/_mock/"
+#: The environ key under which the request id reaches the app (api/hooks.py).
+REQUEST_ID = "flowservice.request_id"
 
 
 class DroppedConnection(ClientDisconnected):
@@ -35,6 +37,14 @@ class Wire:
         self.inner = app.wsgi_app
 
     def __call__(self, environ: dict, start_response: Callable) -> Iterable[bytes]:
+        # Every answer carries the request id (fault answers too): set once, here, for all.
+        request_id = environ.get("HTTP_X_REQUEST_ID") or os.urandom(16).hex()
+        environ[REQUEST_ID] = request_id
+
+        def start(status: str, headers: list, *exc_info: Any) -> Callable:
+            headers.append(("x-request-id", request_id))
+            return start_response(status, headers, *exc_info)
+
         platform = self.app.extensions["flowservice"]
         path = environ.get("PATH_INFO", "")
         admin = path.startswith(ADMIN_PREFIX)
@@ -48,8 +58,8 @@ class Wire:
                 environ.get("HTTP_X_GW_IMS_ORG_ID"), environ.get("HTTP_X_SANDBOX_NAME"),
             )
         if not record and rule is None:
-            return self.inner(environ, start_response)
-        return self._exchange(environ, start_response, platform, rule, record)
+            return self.inner(environ, start)
+        return self._exchange(environ, start, platform, rule, record)
 
     def _exchange(self, environ: dict, start_response: Callable, platform: Any, rule: Any,
                   record: bool) -> Iterable[bytes]:
@@ -61,7 +71,7 @@ class Wire:
         if rule is not None and rule.kind == "drop":
             status, headers, body = None, [], b""
         elif answer is not None:
-            status, headers, body = _render(answer, environ, rule.retry_after)
+            status, headers, body = _render(answer, environ[REQUEST_ID], rule.retry_after)
             start_response(f"{status} {_REASONS.get(status, '')}".rstrip(), headers)
         else:
             status, headers, body = self._call_app(environ, start_response)
@@ -112,11 +122,9 @@ def _request_headers(environ: dict) -> dict[str, str]:
     return headers
 
 
-def _render(error: Any, environ: dict, retry_after: int | None) -> tuple[int, list, bytes]:
-    request_id = environ.get("HTTP_X_REQUEST_ID") or os.urandom(16).hex()
+def _render(error: Any, request_id: str, retry_after: int | None) -> tuple[int, list, bytes]:
     body = orjson.dumps(error.body(request_id))
-    headers = [("Content-Type", "application/json"), ("Content-Length", str(len(body))),
-               ("x-request-id", request_id)]
+    headers = [("Content-Type", "application/json"), ("Content-Length", str(len(body)))]
     if retry_after is not None:
         headers.append(("Retry-After", str(retry_after)))
     return error.status, headers, body
