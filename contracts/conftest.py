@@ -9,6 +9,7 @@ import pytest
 
 from mockserver.targets import Target
 
+from . import bodies
 from .client import Client
 
 
@@ -25,3 +26,12 @@ def client(target: Target, run_prefix: str):
     # Runs when the test failed too: pytest finalises fixtures whatever the outcome.
     left = created.cleanup()
     assert not left, f"could not delete: {left}"
+
+
+@pytest.fixture
+def flow(client) -> dict:
+    """A new-card audience flow (AS): ``{id, etag}``."""
+    source = client.create("sourceConnections", bodies.profile_source())
+    base = client.create("connections", bodies.s3_connection())
+    target = client.create("targetConnections", bodies.s3_target(base["id"]))
+    return client.create("flows", bodies.audience_flow(source["id"], target["id"]))

@@ -8,14 +8,6 @@ from . import bodies, checks
 from .bodies import SELECTORS
 
 
-@pytest.fixture
-def flow(client) -> dict:
-    """A new-card audience flow (AS): ``{id, etag}``."""
-    source = client.create("sourceConnections", bodies.profile_source())
-    base = client.create("connections", bodies.s3_connection())
-    target = client.create("targetConnections", bodies.s3_target(base["id"]))
-    return client.create("flows", bodies.audience_flow(source["id"], target["id"]))
-
 
 @pytest.mark.verified(era="UD+DY")
 def test_new_flow_is_enabled_with_system_fields(client, flow):

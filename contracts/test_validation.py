@@ -12,13 +12,6 @@ from . import bodies, checks
 from .bodies import LEGACY_FLOW, PROFILE_STORE, SELECTORS, UNKNOWN_ID, spec
 
 
-@pytest.fixture
-def flow(client) -> dict:
-    source = client.create("sourceConnections", bodies.profile_source())
-    base = client.create("connections", bodies.s3_connection())
-    target = client.create("targetConnections", bodies.s3_target(base["id"]))
-    return client.create("flows", bodies.audience_flow(source["id"], target["id"]))
-
 
 def add_audience(client, flow, value_changes=None, schedule_changes=None, op="add"):
     audience = bodies.selector("contract-validation")

@@ -8,12 +8,12 @@ from __future__ import annotations
 
 import calendar
 import copy
-from contextlib import contextmanager
 
 import pytest
 
-from mockserver.domain.errors import FlowServiceError
 from mockserver.domain.selectors import dataset_schedule
+
+from .refusals import refused
 
 START = 1_668_474_000          # 2022-11-15T01:00:00Z, DY's example
 CREATED = 1_668_470_400.75     # 2022-11-15T00:00:00.75Z
@@ -22,14 +22,6 @@ CREATED = 1_668_470_400.75     # 2022-11-15T00:00:00.75Z
 def utc(*parts) -> int:
     return calendar.timegm(parts + (0,) * (6 - len(parts)))
 
-
-@contextmanager
-def refused(*fragments: str):
-    with pytest.raises(FlowServiceError) as info:
-        yield info
-    assert info.value.status == 400
-    for fragment in fragments:
-        assert fragment in info.value.message
 
 
 def params(**changes):

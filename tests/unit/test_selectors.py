@@ -9,12 +9,12 @@ these refusals (§8 q5), so the tests check "400 that names the field".
 from __future__ import annotations
 
 import copy
-from contextlib import contextmanager
 
 import pytest
 
 from mockserver.domain import selectors
-from mockserver.domain.errors import FlowServiceError
+
+from .refusals import refused
 
 NOW = 1_700_000_123.9
 STAMP = "1700000123"
@@ -29,15 +29,6 @@ ALLOWED = {
     "FIRST_FULL_THEN_INCREMENTAL": {"DAILY", "EVERY_3_HOURS", "EVERY_6_HOURS", "EVERY_8_HOURS", "EVERY_12_HOURS"},
 }
 
-
-@contextmanager
-def refused(*fragments: str):
-    """A 400 whose message contains every fragment (usually the field it is about)."""
-    with pytest.raises(FlowServiceError) as info:
-        yield info
-    assert info.value.status == 400
-    for fragment in fragments:
-        assert fragment in info.value.message
 
 
 def make(schedule=None, **value):
