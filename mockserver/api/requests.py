@@ -9,6 +9,7 @@ from flask import g, request
 
 from ..domain.context import Caller
 from ..domain.errors import validation_failed
+from .wire import REQUEST_BODY
 
 
 def caller() -> Caller:
@@ -21,7 +22,10 @@ MAX_DEPTH = 200
 
 def json_body() -> Any:
     """The parsed JSON body, or ``None`` when the request has none (or is JSON ``null``)."""
-    data = request.get_data(cache=True)
+    # The journal has read the body already (api/wire.py); reading it again through Flask costs more.
+    data = request.environ.get(REQUEST_BODY)
+    if data is None:
+        data = request.get_data(cache=True)
     if not data.strip():
         return None
     try:

@@ -21,6 +21,8 @@ from waitress.channel import ClientDisconnected
 ADMIN_PREFIX = "/_mock/"
 #: The environ key under which the request id reaches the app (api/hooks.py).
 REQUEST_ID = "flowservice.request_id"
+#: The environ key under which a body the edge has already read reaches the app (api/requests.py).
+REQUEST_BODY = "flowservice.body"
 
 
 class DroppedConnection(ClientDisconnected):
@@ -105,12 +107,13 @@ class Wire:
 
 
 def _read_body(environ: dict) -> bytes:
-    """The request body, read once and put back for Flask."""
+    """The request body, read once: handed to the app as bytes, and put back as a stream for Flask."""
     length = environ.get("CONTENT_LENGTH", "")
     if not length.isdigit() or length == "0":
         return b""
     body = environ["wsgi.input"].read(int(length))
     environ["wsgi.input"] = io.BytesIO(body)
+    environ[REQUEST_BODY] = body
     return body
 
 
