@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Flask
 
-from .api import admin, checks, collections, errors, hooks, ims, platform_apis, runs, specs
+from .api import adhoc, admin, checks, engine, collections, errors, hooks, ims, platform_apis, runs, specs
 from .api.wire import Wire
 from .domain.platform import Platform
 from .settings import Settings
@@ -22,7 +22,9 @@ def create_app(settings: Settings | None = None, platform: Platform | None = Non
     app.register_blueprint(collections.blueprint())
     app.register_blueprint(specs.bp)
     app.register_blueprint(runs.bp)
+    app.register_blueprint(adhoc.bp)
     app.register_blueprint(admin.bp)
+    app.register_blueprint(engine.bp)
     app.register_blueprint(ims.bp)
     app.register_blueprint(checks.bp)
     # Faults and the journal wrap the whole app: they see the bytes on the wire (api/wire.py).

@@ -51,11 +51,13 @@ class MockServer:
     def start(self) -> "MockServer":
         self._thread = threading.Thread(target=self._server.run, name="flowservice-mock", daemon=True)
         self._thread.start()
+        self.app.extensions["flowservice"].runner.start()
         return self
 
     def stop(self) -> None:
         # close() alone leaves run() going while a keep-alive connection is open: close every
         # channel from inside waitress's own loop thread instead.
+        self.app.extensions["flowservice"].runner.stop()
         self._server.trigger.pull_trigger(lambda: wasyncore.close_all(self._sockets))
         if self._thread is not None:
             self._thread.join(timeout=5)
@@ -83,6 +85,7 @@ def serve_forever(settings: Settings) -> int:
               file=sys.stderr)
         return 1
     _tune_collector()
+    server.application.extensions["flowservice"].runner.start()
     signal.signal(signal.SIGTERM, lambda *_: server.close() or sys.exit(0))
     print(
         f"flowservice-mock serving on http://{server.effective_host}:{server.effective_port} "

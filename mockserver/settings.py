@@ -8,6 +8,7 @@ docs/fidelity.md explains each choice; README.md lists the variables.
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass, fields, replace
 from typing import Any, Mapping
 
@@ -15,6 +16,7 @@ from typing import Any, Mapping
 PROFILES = ("default", "seed", "current")
 
 ENV_PREFIX = "FLOWSERVICE_MOCK_"
+_HH_MM = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
 
 
 @dataclass(frozen=True)
@@ -46,6 +48,19 @@ class Settings:
     journal_admin: bool = False
     #: A JSON file of fault rules to load at start (a list of rules, as POST /_mock/faults takes).
     faults_file: str | None = None
+    #: Platform data to export (written by ``flowservice-mock seed`` / ``load``); None: small demo data.
+    data_dir: str | None = None
+    #: The local folder export files land in (one sub-folder per bucket, container or SFTP root).
+    storage_root: str = "flowservice-mock-exports"
+    #: An S3-compatible endpoint; when set, S3 destinations upload there instead of the local folder.
+    s3_endpoint_url: str | None = None
+    #: When the simulated daily segment evaluation finishes (UTC); AFTER_SEGMENT_EVAL runs then.
+    segment_evaluation_time: str = "02:00"
+    #: Rows per export file before it is split (the real service: 5,000,000).
+    export_max_rows: int = 5_000_000
+    #: Run due exports as the clock passes them, checked every this many seconds; 0: only when
+    #: the clock is moved or runs are read.
+    scheduler_interval: float = 1.0
 
     def __post_init__(self) -> None:
         if self.profile not in PROFILES:
@@ -56,6 +71,12 @@ class Settings:
             raise ValueError("threads must be at least 1")
         if self.journal_size < 0 or self.journal_body_limit < 0:
             raise ValueError("journal_size and journal_body_limit must not be negative")
+        if self.export_max_rows < 1:
+            raise ValueError("export_max_rows must be at least 1")
+        if self.scheduler_interval < 0:
+            raise ValueError("scheduler_interval must not be negative")
+        if not _HH_MM.match(self.segment_evaluation_time):
+            raise ValueError(f"segment_evaluation_time must be HH:MM (UTC), not {self.segment_evaluation_time!r}")
 
     @property
     def patch_status(self) -> int:
@@ -87,10 +108,14 @@ class Settings:
 
 
 def _parse(name: str, raw: str) -> Any:
-    if name in ("port", "threads", "journal_size", "journal_body_limit"):
+    if name in ("port", "threads", "journal_size", "journal_body_limit", "export_max_rows"):
         return int(raw)
-    if name in ("seed", "faults_file"):
-        return (int(raw) if name == "seed" else raw.strip()) if raw.strip() else None
+    if name == "scheduler_interval":
+        return float(raw)
+    if name == "seed":
+        return int(raw) if raw.strip() else None
+    if name in ("faults_file", "data_dir", "s3_endpoint_url"):
+        return raw.strip() or None
     if name in ("require_sandbox_header", "lenient_if_match", "reveal_secrets", "journal_admin"):
         return raw.strip().lower() in ("1", "true", "yes", "on")
     if name == "sandboxes":

@@ -6,16 +6,23 @@ from flask import Blueprint, Response
 
 from ..domain.errors import not_found
 from ..domain.listing import parse_query, run_query
+from ..domain.runs import present
 from .requests import caller, query_args
-from .responses import FLOW_SERVICE_BASE, entity_response, json_response
+from .responses import FLOW_SERVICE_BASE, entity_response, json_response, platform
 
 bp = Blueprint("runs", __name__, url_prefix=FLOW_SERVICE_BASE)
+
+
+@bp.before_request
+def _due_runs_exist() -> None:
+    # Without the server's ticker (an in-process app) runs appear when they are read.
+    platform().runner.catch_up()
 
 
 @bp.get("/runs")
 def list_runs() -> Response:
     query = parse_query(query_args())
-    return json_response(run_query(caller().tenant.values("runs"), query, "/runs"))
+    return json_response(run_query(caller().tenant.values("runs"), query, "/runs", present))
 
 
 @bp.get("/runs/<run_id>")
@@ -23,4 +30,4 @@ def get_run(run_id: str) -> Response:
     run = caller().tenant.get("runs", run_id)
     if run is None:
         raise not_found("runs", run_id)
-    return entity_response(run)
+    return entity_response(present(run))

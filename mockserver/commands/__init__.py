@@ -12,6 +12,6 @@ class UsageError(Exception):
     """Words of the command line (flags, environment) that cannot be used; exit status 2."""
 
 
-from . import conformance, faults, fixtures, record, serve  # noqa: E402 - the commands import UsageError
+from . import clock, conformance, faults, fixtures, record, run_flow, serve  # noqa: E402 - they import UsageError
 
-COMMANDS = (serve, conformance, faults, fixtures, record)
+COMMANDS = (serve, clock, run_flow, conformance, faults, fixtures, record)

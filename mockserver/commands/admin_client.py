@@ -12,13 +12,13 @@ from . import UsageError
 TIMEOUT = 30
 
 
-def call(url: str, method: str, path: str, body: Any = None) -> tuple[int, Any]:
+def call(url: str, method: str, path: str, body: Any = None, timeout: float = TIMEOUT) -> tuple[int, Any]:
     """(status, parsed JSON body or None); UsageError when the mock cannot be reached."""
     data = None if body is None else json.dumps(body).encode()
     request = urllib.request.Request(url.rstrip("/") + path, data=data, method=method,
                                      headers={"Content-Type": "application/json"} if data else {})
     try:
-        with urllib.request.urlopen(request, timeout=TIMEOUT) as response:
+        with urllib.request.urlopen(request, timeout=timeout) as response:
             status, raw = response.status, response.read()
     except urllib.error.HTTPError as error:
         status, raw = error.code, error.read()

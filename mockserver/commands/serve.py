@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+from dataclasses import fields
 
 from ..checks.faults import read_file
 from ..settings import PROFILES, Settings
@@ -31,18 +32,21 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--journal-admin", action="store_true", default=None,
                         help="journal the mock's own /_mock/ requests too")
     parser.add_argument("--faults-file", help="a JSON file of fault rules to load at start")
+    parser.add_argument("--data-dir", help="Platform data to export (from `seed` or `load`; default: demo data)")
+    parser.add_argument("--storage-root", help="folder export files land in (default ./flowservice-mock-exports)")
+    parser.add_argument("--s3-endpoint-url", help="an S3-compatible endpoint that S3 destinations upload to")
+    parser.add_argument("--segment-evaluation-time", help="HH:MM UTC of the daily segment evaluation (default 02:00)")
+    parser.add_argument("--export-max-rows", type=int, help="rows per export file before splitting (default 5000000)")
+    parser.add_argument("--scheduler-interval", type=float,
+                        help="seconds between checks for due runs (default 1; 0: only when the clock moves)")
 
 
 def settings_from(args: argparse.Namespace) -> Settings:
     """Settings from the environment, overridden by the flags given."""
     try:
+        # Every flag is named after its settings field.
         settings = Settings.from_env().with_overrides(
-            host=args.host, port=args.port, profile=args.profile, seed=args.seed,
-            threads=args.threads, require_sandbox_header=args.require_sandbox_header,
-            sandboxes=args.sandboxes, lenient_if_match=args.lenient_if_match,
-            reveal_secrets=args.reveal_secrets, journal_size=args.journal_size,
-            journal_body_limit=args.journal_body_limit, journal_admin=args.journal_admin,
-            faults_file=args.faults_file,
+            **{f.name: getattr(args, f.name, None) for f in fields(Settings)}
         )
         if settings.faults_file:
             read_file(settings.faults_file)  # refused here, as a usage error, rather than at start-up

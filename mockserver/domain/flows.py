@@ -6,6 +6,7 @@ from typing import Any, Iterable
 
 from . import selectors
 from .catalog import DATA_LAKE_SPEC_ID
+from ..store import Tenant
 from .context import Caller
 from .errors import action_not_applicable, invalid_request, state_in_create, validation_failed
 from .resources import Resource
@@ -104,6 +105,24 @@ class Flows(Resource):
             entity = self.stamp_update(caller, {**flow, "state": ACTIONS[action]}, operation=action)
             caller.tenant.put(self.collection, entity)
         return entity
+
+    def note_run(self, tenant: Tenant, flow_id: str, run: dict) -> None:
+        """Show ``run`` as the flow's ``lastRunDetails``.
+
+        The etag stays: the platform's bookkeeping does not make a client's pending PATCH stale
+        (docs/fidelity.md, "Runs").
+        """
+        metrics = run["metrics"]
+        details = {
+            "id": run["id"],
+            "state": metrics["statusSummary"]["status"],
+            "startedAtUTC": metrics.get("durationSummary", {}).get("startedAtUTC"),
+            "completedAtUTC": metrics.get("durationSummary", {}).get("completedAtUTC"),
+        }
+        with self.platform.store.lock:
+            flow = tenant.get(self.collection, flow_id)
+            if flow is not None:
+                tenant.put(self.collection, {**flow, "lastRunDetails": details})
 
     # --- questions other resources ask ---------------------------------------------------------
 

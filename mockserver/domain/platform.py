@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from ..checks.faults import FaultRules
 from ..checks.journal import Journal
 from ..clock import Clock
+from ..engine.runner import Runner
 from ..settings import Settings
 from ..store import IdFactory, MemoryStore
+from .adhoc import AdhocActivation
 from .catalog import Catalog
 from .connections import Connections
 from .context import Caller
 from .dataprep import DataPrep
 from .flows import Flows
+from .runs import Runs
 from .source_connections import SourceConnections
 from .target_connections import TargetConnections
 
@@ -42,6 +47,24 @@ class Platform:
         if self.settings.faults_file:
             self.faults.load_file(self.settings.faults_file)
         self.dataprep = DataPrep(self)
+        self.runs = Runs(self)
+        self.adhoc = AdhocActivation(self)
+        self.runner = Runner(self)
+        self._data: Any = None
+
+    @property
+    def data(self) -> Any:
+        """The Platform data flows export: the data directory's, or demo data made on first use."""
+        if self._data is None:
+            from ..platform_data import PlatformData  # pyarrow loads with the first export
+
+            if self.settings.data_dir:
+                self._data = PlatformData.open(self.settings.data_dir)
+            else:
+                # Demo memberships are spread around the day the clock shows when first asked.
+                today = self.clock.now() // 86400 * 86400
+                self._data = PlatformData.demo(seed=self.settings.seed or 0, reference_time=today)
+        return self._data
 
     def reset(self, org: str | None = None, sandbox: str | None = None) -> int:
         """Forget tenants (all, or those matching); a full reset also restarts the id sequence."""

@@ -24,7 +24,7 @@ COLLECTIONS = (
 class Tenant:
     """Everything one sandbox of one organisation holds."""
 
-    __slots__ = ("org", "sandbox", "sandbox_id", "collections")
+    __slots__ = ("org", "sandbox", "sandbox_id", "collections", "engine")
 
     def __init__(self, org: str, sandbox: str) -> None:
         self.org = org
@@ -32,6 +32,8 @@ class Tenant:
         # Stable across restarts, so recorded fixtures keep their sandboxId.
         self.sandbox_id = str(uuid.uuid5(SANDBOX_NAMESPACE, f"{org}/{sandbox}"))
         self.collections: dict[str, dict[str, dict]] = {name: {} for name in COLLECTIONS}
+        #: What the export engine remembers of each flow's schedule (mockserver/engine/runner.py).
+        self.engine: dict[str, object] = {}
 
     def get(self, collection: str, entity_id: str) -> dict | None:
         return self.collections[collection].get(entity_id)
@@ -73,5 +75,9 @@ class MemoryStore:
                 if (org is None or key[0] == org) and (sandbox is None or key[1] == sandbox)
             ]
             for key in doomed:
-                del self._tenants[key]
+                # Emptied too, so that work queued for the tenant finds nothing left to do.
+                tenant = self._tenants.pop(key)
+                for items in tenant.collections.values():
+                    items.clear()
+                tenant.engine.clear()
             return len(doomed)
