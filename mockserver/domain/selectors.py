@@ -36,7 +36,8 @@ LEGACY_MANDATORY_MACROS = ("%DESTINATION_NAME%", "%SEGMENT_ID%")
 
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _TIME = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)$")
-_DATETIME_MACRO = re.compile(r"%DATETIME\(([^)%]*)\)%")
+#: ``%DATETIME(<Java date-time pattern>)%``; group 1 is the pattern (rendered by engine/naming.py).
+DATETIME_MACRO = _DATETIME_MACRO = re.compile(r"%DATETIME\(([^)%]*)\)%")
 _FILENAME_FORBIDDEN = re.compile(r"[/\\\x00-\x1f]")
 
 

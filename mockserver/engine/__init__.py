@@ -1,0 +1,1 @@
+"""Clock-driven machinery of the mock (schedules, exports, naming, storage, runs); no Flask here."""
