@@ -6,13 +6,14 @@ Outside the gateway like the rest of ``/_mock/``: the tenant of a flow is found 
 from __future__ import annotations
 
 import re
+import time
 from datetime import datetime, timezone
 from typing import Any
 
 from flask import Blueprint, Response, request
 
 from ..domain import runs
-from ..domain.errors import validation_failed
+from ..domain.errors import not_found, validation_failed
 from .requests import json_body
 from .responses import json_response, platform
 
@@ -22,6 +23,9 @@ bp = Blueprint("engine", __name__, url_prefix="/_mock")
 WAIT_SECONDS = 120.0
 _DURATION = re.compile(r"(\d+(?:\.\d+)?)([wdhms])")
 _UNIT_SECONDS = {"w": 604800, "d": 86400, "h": 3600, "m": 60, "s": 1}
+#: The clock's range: instants outside it cannot be shown as dates (nor name files). The end
+#: is a year short of 9999-12-31, so that a running clock set there does not run out of dates.
+LATEST = datetime(9999, 1, 1, tzinfo=timezone.utc).timestamp()
 
 
 @bp.get("/clock")
@@ -41,17 +45,22 @@ def move_clock() -> Response:
         raise validation_failed(
             f"The clock takes freeze, set, advance, reset and wait; got {', '.join(unknown) or 'none of them'}."
         )
-    mock = platform()
-    clock = mock.clock
-    # Schedules are looked at up to the old "now" first, so that a move back in time cannot
-    # hide runs that were due before it.
-    mock.runner.catch_up()
     set_to = _instant(body["set"]) if "set" in body else None
     advance = _duration(body["advance"]) if "advance" in body else None
-    freeze = body.get("freeze")
-    if freeze is not None and not isinstance(freeze, bool):
-        raise validation_failed("Field 'freeze' must be true or false.")
-    if body.get("reset") is True:
+    for key in ("freeze", "reset"):
+        if key in body and not isinstance(body[key], bool):
+            raise validation_failed(f"Field '{key}' must be true or false.")
+    mock = platform()
+    clock = mock.clock
+    reset, freeze = body.get("reset", False), body.get("freeze")
+    # Checked before the clock moves, so that a refused move leaves it where it was.
+    start = set_to if set_to is not None else time.time() if reset else clock.now()
+    if not 0 <= start + (advance or 0) <= LATEST:
+        raise validation_failed("The clock can show instants from 1970 to 9999 (UTC) only.")
+    # Schedules are looked at up to the old "now" first, so that a move back in time cannot
+    # hide runs that were due before it.
+    created = mock.runner.catch_up()
+    if reset:
         clock.reset()
     if freeze is True:
         clock.freeze()
@@ -61,7 +70,7 @@ def move_clock() -> Response:
         clock.set(set_to)
     if advance is not None:
         clock.advance(advance)
-    created = mock.runner.catch_up()
+    created += mock.runner.catch_up()
     return json_response({**_clock_state(), **_wait_for(created, body.get("wait", True))})
 
 
@@ -76,7 +85,7 @@ def run_flow(flow_id: str) -> Response:
     mock = platform()
     found = _find_flow(flow_id)
     if found is None:
-        raise validation_failed(f"No flow {flow_id} in any organisation or sandbox.", status=404)
+        raise not_found("flows", flow_id)
     tenant, flow = found
     created = mock.runner.run_now(tenant, flow, ids)
     if not created:
@@ -119,9 +128,7 @@ def _export(run: dict) -> dict:
     return item
 
 
-def _wait_for(created: list[dict], wait: Any) -> dict:
-    if not isinstance(wait, bool):
-        raise validation_failed("Field 'wait' must be true or false.")
+def _wait_for(created: list[dict], wait: bool) -> dict:
     mock = platform()
     finished = mock.runner.wait(WAIT_SECONDS) if wait and created else False
     answer: dict[str, Any] = {"runs": [_export(_latest(run)) for run in created]}
@@ -151,6 +158,9 @@ def _object_body() -> dict:
         return {}
     if not isinstance(body, dict):
         raise validation_failed("The body must be a JSON object.")
+    # Checked with the body, before anything runs: a refused request changes nothing.
+    if not isinstance(body.get("wait", True), bool):
+        raise validation_failed("Field 'wait' must be true or false.")
     return body
 
 

@@ -37,13 +37,32 @@ class Exporter:
         """Write the plan's files; returns what the run's metrics report and the files written.
         Raises on any failure, with nothing committed."""
         storage, location, open_part = self._target(plan, at, run_id)
-        if plan.kind == "dataset":
-            result = self._dataset(plan, at, since, open_part)
-        else:
-            result = self._audience(plan, at, since, open_part)
-        files = [{"part": f.part, "location": f.location, "rows": f.rows, "bytes": f.bytes} for f in result.files]
-        if plan.manifest:
-            files.append(self._manifest(storage, location, plan, at, run_id, result))
+        opened: list[PartSink] = []
+        ready: list[PartSink] = []
+
+        def open_deferred(part: int) -> PartSink:
+            opened.append(open_part(part))
+            return _Deferred(opened[-1], ready)
+
+        try:
+            if plan.kind == "dataset":
+                result = self._dataset(plan, at, since, open_deferred)
+            else:
+                result = self._audience(plan, at, since, open_deferred)
+            files = [{"part": f.part, "location": f.location, "rows": f.rows, "bytes": f.bytes}
+                     for f in result.files]
+            if plan.manifest:
+                opened.append(self._manifest(storage, location, plan, at, run_id, result))
+                files.append({"part": 0, "location": opened[-1].location, "rows": 0,
+                              "bytes": opened[-1].size, "manifest": True})
+                ready.append(opened[-1])
+            # Nothing is published until everything is written: a failed manifest leaves no data file.
+            for sink in ready:
+                sink.commit()
+        except BaseException:
+            for sink in opened:
+                sink.abort()
+            raise
         skipped = tuple((SKIP_REASONS.get(reason, reason), count) for reason, count in result.skipped.items() if count)
         outcome = Outcome(
             input_records=result.input_rows, output_records=result.output_rows,
@@ -130,8 +149,9 @@ class Exporter:
                          auth.get("s3SecretKey") or "flowservice-mock")
 
     def _manifest(self, storage: Any, location: naming.Location, plan: plans.Plan, at: float,
-                  run_id: str, result: ExportResult) -> dict:
-        """``manifest-<flowId>-<runId>.json`` next to the files (docs/fidelity.md, "Manifests")."""
+                  run_id: str, result: ExportResult) -> PartSink:
+        """``manifest-<flowId>-<runId>.json`` next to the files (docs/fidelity.md, "Manifests"),
+        written but not yet committed."""
         body = {
             "flowRunId": run_id,
             "scheduledTime": datetime.fromtimestamp(at, timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
@@ -141,13 +161,25 @@ class Exporter:
             ],
         }
         data = json.dumps(body, indent=2).encode()
-        key = location.key(f"manifest-{plan.flow['id']}-{run_id}.json")
-        sink = storage.open(location.container, key)
+        sink = storage.open(location.container, location.key(f"manifest-{plan.flow['id']}-{run_id}.json"))
         try:
             sink.write(data)
             sink.close()
-            sink.commit()
         except BaseException:
             sink.abort()
             raise
-        return {"part": 0, "location": sink.location, "rows": 0, "bytes": len(data), "manifest": True}
+        return sink
+
+
+class _Deferred:
+    """A part whose ``commit()`` waits until the whole export, manifest included, is written."""
+
+    def __init__(self, sink: PartSink, ready: list[PartSink]) -> None:
+        self._sink = sink
+        self._ready = ready
+
+    def commit(self) -> None:
+        self._ready.append(self._sink)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._sink, name)

@@ -63,11 +63,12 @@ class PartSink:
     """
 
     def __init__(self, path: str, location: str, publish: Callable[[str], None],
-                 discard: Callable[[str], None]) -> None:
+                 discard: Callable[[str], None], withdraw: Callable[[], None]) -> None:
         self.path = path
         self.location = location
         self._publish = publish
         self._discard = discard
+        self._withdraw = withdraw
         self._file = open(path, "wb")
         self._state = "open"  # open -> committed | aborted
         self._committed_size = 0
@@ -136,10 +137,17 @@ class PartSink:
         self._state = "committed"
 
     def abort(self) -> None:
-        """Discard what was written; nothing appears under the final name. Idempotent."""
-        if self._state != "open":
+        """Discard what was written; nothing appears under the final name. Idempotent.
+
+        After ``commit()`` it removes the published file: an export of several files that fails
+        after publishing some of them takes them back.
+        """
+        if self._state == "aborted":
             return
-        self._state = "aborted"
+        committed, self._state = self._state == "committed", "aborted"
+        if committed:
+            self._withdraw()
+            return
         self._file.close()
         self._discard(self.path)
 
@@ -183,7 +191,7 @@ class LocalStorage:
             except OSError as error:
                 raise StorageError(f"cannot write {final}: {error.strerror or error}") from error
 
-        return PartSink(temp, str(final), publish, _unlink)
+        return PartSink(temp, str(final), publish, _unlink, lambda: _unlink(str(final)))
 
     def list(self, prefix: str = "", container: str | None = None) -> list[StoredFile]:
         """Committed files whose key starts with ``prefix`` (in ``container``, or in all)."""
@@ -256,7 +264,11 @@ class S3Storage:
             finally:
                 _unlink(path)
 
-        return PartSink(spool, f"s3://{bucket}/{key}", upload, _unlink)
+        def withdraw() -> None:
+            with _s3_errors(f"s3://{bucket}/{key}"):
+                self.client.delete_object(Bucket=bucket, Key=key)
+
+        return PartSink(spool, f"s3://{bucket}/{key}", upload, _unlink, withdraw)
 
     def list(self, prefix: str = "", container: str | None = None) -> list[StoredFile]:
         """Objects whose key starts with ``prefix`` in bucket ``container``, or in every bucket."""

@@ -45,3 +45,39 @@ def test_a_command_is_required(capsys):
     with pytest.raises(SystemExit) as exited:
         main([])
     assert exited.value.code == 2
+
+
+# --- clock and run: the mock cannot be reached (tests/e2e/test_engine_cli.py has the live ones) -----
+
+def _closed_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]  # closed again when the block ends: nothing listens there
+
+
+@pytest.mark.parametrize("argv", [
+    ["clock"],
+    ["clock", "--advance", "1h"],
+    ["run", "c0ffee00-0000-4000-8000-000000000000"],
+])
+def test_engine_commands_without_a_mock_exit_2(capsys, argv):
+    url = f"http://127.0.0.1:{_closed_port()}"
+    with pytest.raises(SystemExit) as exited:
+        main([*argv, "--url", url])
+    assert exited.value.code == 2
+    assert f"cannot reach the mock at {url}" in capsys.readouterr().err
+
+
+def test_clock_freeze_and_unfreeze_together_is_a_usage_error(capsys):
+    with pytest.raises(SystemExit) as exited:
+        main(["clock", "--url", f"http://127.0.0.1:{_closed_port()}", "--freeze", "--unfreeze"])
+    assert exited.value.code == 2
+    assert "--freeze and --unfreeze cannot be given together" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("argv", [["clock"], ["run", "some-flow"]])
+def test_engine_commands_need_a_url(capsys, argv):
+    with pytest.raises(SystemExit) as exited:
+        main(argv)
+    assert exited.value.code == 2
+    assert "--url" in capsys.readouterr().err
