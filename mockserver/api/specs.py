@@ -30,11 +30,11 @@ def get_connection_spec(spec_id: str) -> Response:
 
 @bp.get("/connectionSpecs/<spec_id>/configs")
 def connection_spec_configs(spec_id: str) -> Response:
-    catalog = platform().catalog
-    spec = catalog.connection_spec(spec_id)
+    mock = platform()
+    spec = mock.catalog.connection_spec(spec_id)
     if spec is None:
         raise not_found("connectionSpecs", spec_id)
-    return json_response(configs.eligible_datasets(catalog, spec, request.args))
+    return json_response(configs.eligible_datasets(mock.catalog, spec, request.args, mock.datasets))
 
 
 @bp.get("/flowSpecs")

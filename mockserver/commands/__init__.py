@@ -12,6 +12,7 @@ class UsageError(Exception):
     """Words of the command line (flags, environment) that cannot be used; exit status 2."""
 
 
-from . import clock, conformance, faults, fixtures, record, run_flow, serve  # noqa: E402 - they import UsageError
+# The commands import UsageError, defined above.
+from . import clock, conformance, faults, fixtures, load, record, run_flow, seed, serve  # noqa: E402
 
-COMMANDS = (serve, clock, run_flow, conformance, faults, fixtures, record)
+COMMANDS = (serve, seed, load, clock, run_flow, conformance, faults, fixtures, record)

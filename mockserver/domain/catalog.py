@@ -43,10 +43,6 @@ class Catalog:
     def __init__(self, root: Path = CATALOG_DIR) -> None:
         self._connection_specs = _load_dir(root / "connection_specs")
         self._flow_specs = _load_dir(root / "flow_specs")
-        datasets_file = root / "datasets.json"
-        self.datasets: list[dict] = (
-            json.loads(datasets_file.read_text(encoding="utf-8")) if datasets_file.exists() else []
-        )
         self.public_connection_specs = [self.public(s) for s in self._connection_specs.values()]
         self.public_flow_specs = list(self._flow_specs.values())
         self._validators: dict[int, "Draft7Validator"] = {}

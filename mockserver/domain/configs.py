@@ -12,7 +12,7 @@ MAX_LIMIT = 100
 EXPECTED = {"outputType": "activationDatasets", "outputField": "datasets"}
 
 
-def eligible_datasets(catalog: Catalog, spec: dict, args: Mapping[str, str]) -> dict:
+def eligible_datasets(catalog: Catalog, spec: dict, args: Mapping[str, str], datasets: list[dict]) -> dict:
     """Datasets a dataset flow of ``spec`` (the Data Lake, or a destination exporting datasets) can export."""
     if spec["id"] != DATA_LAKE_SPEC_ID and not catalog.workflow_requirements(spec, "DATASETS"):
         raise invalid_request(
@@ -32,7 +32,6 @@ def eligible_datasets(catalog: Catalog, spec: dict, args: Mapping[str, str]) -> 
             raise invalid_request(1452, f"Invalid value {value} for field {name}.")
     start = _int(args.get("start"), "start", 0, 0, None)
     limit = _int(args.get("limit"), "limit", DEFAULT_LIMIT, 1, MAX_LIMIT)
-    datasets = catalog.datasets
     page = datasets[start:start + limit]
     return {
         "items": page,

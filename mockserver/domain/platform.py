@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from functools import cached_property
 from typing import Any
 
 from ..checks.faults import FaultRules
 from ..checks.journal import Journal
 from ..clock import Clock
 from ..engine.runner import Runner
+from ..platform_data import list_datasets
 from ..settings import Settings
 from ..store import IdFactory, MemoryStore
 from .adhoc import AdhocActivation
@@ -51,6 +53,11 @@ class Platform:
         self.adhoc = AdhocActivation(self)
         self.runner = Runner(self)
         self._data: Any = None
+
+    @cached_property
+    def datasets(self) -> list[dict]:
+        """The Catalog datasets flows can export (the configs endpoint lists them); no pyarrow."""
+        return list_datasets(self.settings.data_dir)
 
     @property
     def data(self) -> Any:
