@@ -6,7 +6,8 @@ Fixtures:
   test process (one server per session), reset before each test: state, journal, fault rules
   and clock. It gives ``url``, ``base_url`` (the Flow Service base path), ``headers`` (valid
   gateway headers), ``add_fault(...)``, ``requests(...)`` (the journal), ``conformance()`` and
-  ``assert_conformant()``, and ``platform`` (the emulated service, in-process).
+  ``assert_conformant()``, ``advance(seconds)`` and ``run_due()`` (move the clock, export what the
+  schedules reached, return the finished runs), and ``platform`` (the emulated service, in-process).
 * ``flowservice_faults``: add fault rules (``add(kind=..., ...)``); they end with the test.
 * ``flowservice_clock``: the mock's clock (``freeze``, ``set``, ``advance``); back to real time after the test.
 * ``flowservice_mock_settings`` (session): the mock's settings; override it in a conftest.py.
@@ -75,6 +76,23 @@ class RunningMock:
         platform.faults.clear()
         platform.clock.reset()
 
+    def advance(self, seconds: float) -> list[dict]:
+        """Move the clock forward and export what the schedules reached; returns the runs made
+        (as ``GET /runs`` shows them), finished."""
+        platform = self.platform
+        platform.clock.advance(seconds)
+        return self.run_due()
+
+    def run_due(self) -> list[dict]:
+        """Create the runs due by the clock's now and wait for their exports; returns them, finished."""
+        from .domain.runs import present
+
+        platform = self.platform
+        created = platform.runner.catch_up()
+        platform.runner.wait()
+        tenants = {(t.org, t.sandbox): t for t in platform.store.tenants()}
+        return [present(tenants[(r["imsOrgId"], r["sandboxName"])].get("runs", r["id"]) or r) for r in created]
+
     def add_fault(self, **rule: Any) -> dict:
         """One fault rule; keywords: kind, status, retry_after, latency_ms, every, probability,
         seed, times, method, path, org, sandbox. ``kind`` defaults to ``status`` when ``status`` is given."""
@@ -111,11 +129,17 @@ class RunningMock:
 
 
 @pytest.fixture(scope="session")
-def flowservice_mock_settings() -> Any:
-    """Settings of the session's mock: the environment's (FLOWSERVICE_MOCK_*), on a free loopback port."""
-    from .settings import Settings
+def flowservice_mock_settings(tmp_path_factory: pytest.TempPathFactory) -> Any:
+    """Settings of the session's mock: the environment's (FLOWSERVICE_MOCK_*), on a free loopback
+    port, exporting into a temporary folder unless the environment names one."""
+    import os
 
-    return Settings.from_env().with_overrides(host="127.0.0.1", port=0)
+    from .settings import ENV_PREFIX, Settings
+
+    settings = Settings.from_env().with_overrides(host="127.0.0.1", port=0)
+    if ENV_PREFIX + "STORAGE_ROOT" not in os.environ:
+        settings = settings.with_overrides(storage_root=str(tmp_path_factory.mktemp("flowservice-exports")))
+    return settings
 
 
 @pytest.fixture(scope="session")

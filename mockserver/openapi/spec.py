@@ -474,8 +474,7 @@ ENTITY_SCHEMAS: dict[str, Schema] = {
                 },
                 ["started", "updated", "status", "operation"],
             ),
-            "lastRunDetails": obj({"id": string(), "state": string(),
-                                   "startedAtUTC": EPOCH_MS, "completedAtUTC": EPOCH_MS}),
+            "lastRunDetails": ref("LastRunDetails"),
         },
         ["name", "description", "flowSpec", "state", "sourceConnectionIds", "targetConnectionIds",
          "inheritedAttributes", "transformations", "runs", "lastOperation"],
@@ -487,16 +486,13 @@ ENTITY_SCHEMAS: dict[str, Schema] = {
             "flowSpec": ref("SpecRef"),
             "providerRefId": string(),
             "etag": VERSIONED["etag"],
-            "metrics": obj(
-                {name: obj(additionalProperties=True) for name in (
-                    "durationSummary", "latencySummary", "sizeSummary", "recordSummary",
-                    "fileSummary", "statusSummary")},
-                additionalProperties=True,
-            ),
-            "activities": array(obj({"id": string(), "name": string()}, additionalProperties=True)),
+            "metrics": ref("RunMetrics"),
+            "activities": array(ref("RunActivity"), minItems=2, maxItems=2),
         },
-        [*SYSTEM_FIELDS, "flowId", "metrics"],
-        "A dataflow run (§4.5); runs are created by the platform, never by clients.",
+        [*SYSTEM_FIELDS, "flowId", "flowSpec", "providerRefId", "etag", "metrics", "activities"],
+        "A dataflow run (§4.5): one export of one audience or dataset of a flow, created by the mock's "
+        "engine as its clock reaches the flow's schedule (or by ad hoc activation), never by clients. "
+        "Each step (`pending`, `inProgress`, `success` or `failed`) has a new etag.",
     ),
     "ConnectionSpec": obj(
         {
@@ -1191,7 +1187,7 @@ The server URL is relative (`/`): the document works for the mock wherever it ru
 
 def build(catalog: Catalog | None = None) -> dict:
     """The whole document (a fresh dict on every call)."""
-    from . import checks, platform_apis  # they build on the helpers above
+    from . import checks, engine, platform_apis  # they build on the helpers above
 
     catalog = catalog or Catalog()
     return copy.deepcopy({
@@ -1204,12 +1200,15 @@ def build(catalog: Catalog | None = None) -> dict:
         },
         "servers": [{"url": "/", "description": "The mock itself (in-process test client or a live server)."}],
         "tags": [{"name": tag} for tag in (TAG_SPECS, TAG_CONFIGS, TAG_CONNECTIONS, TAG_SOURCES, TAG_TARGETS,
-                                           TAG_FLOWS, TAG_RUNS, platform_apis.TAG, TAG_IMS, TAG_ADMIN)],
+                                           TAG_FLOWS, TAG_RUNS, engine.TAG, platform_apis.TAG, TAG_IMS,
+                                           TAG_ADMIN)],
         "security": SECURITY,
-        "paths": {**flow_service_paths(), **platform_apis.paths(), **ims_paths(), **admin_paths(), **checks.paths()},
+        "paths": {**flow_service_paths(), **platform_apis.paths(), **ims_paths(), **admin_paths(), **checks.paths(),
+                  **engine.paths()},
         "components": {
             "schemas": {**ERROR_SCHEMAS, **ENTITY_SCHEMAS, **FLOW_PART_SCHEMAS, **ENVELOPE_SCHEMAS,
                         **IMS_SCHEMAS, **ADMIN_SCHEMAS, **platform_apis.schemas(), **checks.schemas(),
+                        **engine.schemas(),
                         "ConnectionCreate": connection_create(catalog),
                         "SourceConnectionCreate": source_connection_create(catalog),
                         "TargetConnectionCreate": target_connection_create(catalog),

@@ -101,3 +101,33 @@ def test_a_client_without_sandbox_header(flowservice_mock):
     assert "1 failed" in summary and "passed" in summary and " error" not in summary, summary + run.stderr
     assert "FAILED test_readme_example.py::test_a_client_without_sandbox_header" in summary, summary
     assert "Missing header(s): x-sandbox-name." in summary
+
+
+@pytest.mark.flowservice_clock(at=1772323200.0)  # 2026-03-01T00:00:00Z
+def test_advance_exports_what_the_schedule_reached(flowservice_mock):
+    mock, base, headers = flowservice_mock, flowservice_mock.base_url, flowservice_mock.headers
+
+    def create(path, body):
+        answer = requests.post(f"{base}/{path}", json=body, headers=headers, timeout=10)
+        assert answer.status_code == 201, answer.text
+        return answer.json()["id"]
+
+    s3 = {"id": "4fce964d-3f37-408f-9778-e597338a21ee", "version": "1.0"}
+    connection = create_connection(mock).json()["id"]
+    target = create("targetConnections", {"name": "t", "baseConnectionId": connection, "connectionSpec": s3,
+                                          "params": {"mode": "Server-to-server", "bucketName": "exports", "path": "p",
+                                                     "fileType": "CSV", "compression": "NONE"}})
+    source = create("sourceConnections", {"name": "s", "connectionSpec": {
+        "id": "8a9c3494-9708-43d7-ae3f-cda01e5030e1", "version": "1.0"}})
+    audience = mock.platform.data.audiences[0]["id"]
+    create("flows", {"name": "f", "flowSpec": {"id": "1a0514a6-33d4-4c7f-aff8-594799c47549", "version": "1.0"},
+                     "sourceConnectionIds": [source], "targetConnectionIds": [target],
+                     "transformations": [{"name": "GeneralTransform", "params": {"segmentSelectors": {"selectors": [
+                         {"type": "PLATFORM_SEGMENT", "value": {"id": audience, "exportMode": "DAILY_FULL_EXPORT",
+                          "schedule": {"frequency": "DAILY", "startDate": "2026-03-01", "startTime": "06:00"}}}]}}}]})
+    runs = mock.advance(2 * 86400)
+    assert [r["metrics"]["statusSummary"]["status"] for r in runs] == ["success", "success"]
+    exported = requests.get(f"{mock.url}/_mock/exports", timeout=10).json()["items"]
+    location = Path(exported[0]["files"][0]["location"])
+    assert location.is_file() and location.is_relative_to(Path(mock.platform.settings.storage_root))
+    assert mock.run_due() == []
