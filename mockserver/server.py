@@ -38,6 +38,9 @@ class MockServer:
             clear_untrusted_proxy_headers=True,
         )
         self._thread: threading.Thread | None = None
+        # The mock's engine, when the app is the mock (the record proxy is served the same way).
+        extensions = getattr(self.app, "extensions", {})
+        self._platform = extensions.get("flowservice")
 
     @property
     def port(self) -> int:
@@ -51,13 +54,15 @@ class MockServer:
     def start(self) -> "MockServer":
         self._thread = threading.Thread(target=self._server.run, name="flowservice-mock", daemon=True)
         self._thread.start()
-        self.app.extensions["flowservice"].runner.start()
+        if self._platform is not None:
+            self._platform.runner.start()
         return self
 
     def stop(self) -> None:
         # close() alone leaves run() going while a keep-alive connection is open: close every
         # channel from inside waitress's own loop thread instead.
-        self.app.extensions["flowservice"].runner.stop()
+        if self._platform is not None:
+            self._platform.runner.stop()
         self._server.trigger.pull_trigger(lambda: wasyncore.close_all(self._sockets))
         if self._thread is not None:
             self._thread.join(timeout=5)
@@ -72,9 +77,10 @@ class MockServer:
 
 def serve_forever(settings: Settings) -> int:
     logging.basicConfig(level=logging.INFO, format="%(message)s")
+    app = create_app(settings)
     try:
         server = create_server(
-            create_app(settings),
+            app,
             host=settings.host,
             port=settings.port,
             threads=settings.threads,
@@ -85,7 +91,7 @@ def serve_forever(settings: Settings) -> int:
               file=sys.stderr)
         return 1
     _tune_collector()
-    server.application.extensions["flowservice"].runner.start()
+    app.extensions["flowservice"].runner.start()
     signal.signal(signal.SIGTERM, lambda *_: server.close() or sys.exit(0))
     print(
         f"flowservice-mock serving on http://{server.effective_host}:{server.effective_port} "
