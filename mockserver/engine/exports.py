@@ -83,7 +83,7 @@ class Exporter:
         # Attributes no profile has are exported empty (export.py fills them), not read.
         wanted = [c for c in audience_input_columns(columns, mandatory, dedup) if c in available]
         return export_audience(
-            data.profile_batches(columns=wanted), audience_id=plan.entity_id, columns=columns,
+            data.profile_readers(columns=wanted), audience_id=plan.entity_id, columns=columns,
             mandatory=mandatory, dedup=dedup, since=since, until=at, file_format=plan.file_format,
             compression=plan.compression, csv_options=plan.csv_options,
             max_rows=self.platform.settings.export_max_rows, open_part=open_part,

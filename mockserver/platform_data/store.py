@@ -8,14 +8,14 @@ from __future__ import annotations
 
 import functools
 from pathlib import Path
-from typing import Iterator, Sequence
+from typing import Callable, Iterator, Sequence
 
 import pyarrow as pa
 
 from . import model, synthetic
 from .datadir import dataset_file, packaged_datasets, read_json
 from .errors import DataError
-from .parquet_files import read_parquet
+from .parquet_files import read_row_group, row_groups
 
 DEMO_PROFILES = 1000
 DEMO_AUDIENCES = 5
@@ -42,22 +42,31 @@ class _Table:
         return pq.ParquetFile(self._path).metadata.num_rows
 
     def batches(self, columns: Sequence[str] | None, batch_size: int) -> Iterator[pa.RecordBatch]:
+        for read in self.readers(columns, batch_size):
+            batch = read()
+            if batch.num_rows:
+                yield batch
+
+    def readers(self, columns: Sequence[str] | None, batch_size: int) -> list[Callable[[], pa.RecordBatch]]:
+        """One function per batch (a row group of a file) that reads it; they may be called from
+        several threads at once, which is how an export uses both cores."""
         schema = self.schema()
         wanted = list(dict.fromkeys(columns)) if columns is not None else schema.names
         present = [name for name in wanted if name in schema.names]
         # A path no row has (a mapping to an attribute absent from the data) reads as empty text.
         read = present or schema.names[:1]
-        if self._table is not None:
-            source = self._table.select(read).to_batches(max_chunksize=batch_size)
-        else:
-            source = read_parquet(self._path, batch_size, read)
-        for batch in source:
-            if not batch.num_rows:
-                continue
+        fields = [schema.field(name) if name in present else pa.field(name, pa.string()) for name in wanted]
+        out = pa.schema(fields)
+
+        def shaped(batch: pa.RecordBatch) -> pa.RecordBatch:
             arrays = [batch.column(name) if name in present else pa.nulls(batch.num_rows, pa.string())
                       for name in wanted]
-            fields = [schema.field(name) if name in present else pa.field(name, pa.string()) for name in wanted]
-            yield pa.RecordBatch.from_arrays(arrays, schema=pa.schema(fields))
+            return pa.RecordBatch.from_arrays(arrays, schema=out)
+
+        if self._table is not None:
+            return [functools.partial(shaped, batch) for batch in self._table.select(read).to_batches(batch_size)]
+        return [functools.partial(lambda group: shaped(read_row_group(self._path, group, read)), group)
+                for group in range(row_groups(self._path))]
 
 
 class PlatformData:
@@ -110,6 +119,11 @@ class PlatformData:
     def profile_batches(self, columns: list[str] | None = None, batch_size: int = 65536) -> Iterator[pa.RecordBatch]:
         """Profiles with ``columns`` in that order (all when None); a column no profile has is null text."""
         return self._profiles.batches(columns, batch_size)
+
+    def profile_readers(self, columns: list[str] | None = None,
+                        batch_size: int = 65536) -> list[Callable[[], pa.RecordBatch]]:
+        """The profile batches as functions that read one each (see ``_Table.readers``)."""
+        return self._profiles.readers(columns, batch_size)
 
     # --- datasets ------------------------------------------------------------------------------
 
