@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from datetime import datetime, timezone
 
 from mockserver import create_app
 from mockserver.domain.catalog import Catalog
@@ -29,6 +30,25 @@ S3_AUTH = {"specName": "Access Key",
            "params": {"s3AccessKey": "AKIAABCDEFGHIJKLMNOP", "s3SecretKey": "a" * 40}}
 S3_TARGET_PARAMS = {"mode": "Server-to-server", "bucketName": "exports-bucket", "path": "audiences",
                     "fileType": "CSV", "compression": "NONE"}
+
+
+def audience_members(platform, audience: str, until: float, since: float | None = None) -> int:
+    """Profiles whose membership of ``audience`` (realized or existing) qualified by ``until`` (and
+    after ``since``): what an export of it writes, counted here row by row, apart from the engine."""
+    high = datetime.fromtimestamp(until, timezone.utc)
+    low = datetime.fromtimestamp(since, timezone.utc) if since is not None else None
+    count = 0
+    for batch in platform.data.profile_batches(columns=["segmentMembership"]):
+        for items in batch.column(0).to_pylist():
+            for item in items or []:
+                qualified = item["lastQualificationTime"]
+                if qualified.tzinfo is None:
+                    qualified = qualified.replace(tzinfo=timezone.utc)
+                if (item["segmentId"] == audience and item["status"] in ("realized", "existing")
+                        and qualified <= high and (low is None or low < qualified)):
+                    count += 1
+                    break
+    return count
 
 
 def spec(spec_id: str) -> dict:

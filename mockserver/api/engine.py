@@ -93,6 +93,12 @@ def run_flow(flow_id: str) -> Response:
     return json_response(_wait_for(created, body.get("wait", True)))
 
 
+@bp.get("/audiences")
+def list_audiences() -> Response:
+    """The audiences of the Platform data (demo data, or the data directory's): ids to put in flows."""
+    return json_response({"items": platform().data.audiences})
+
+
 @bp.get("/exports")
 def list_exports() -> Response:
     """The files each run wrote, newest run first: ``?flowId=``, ``?runId=``, ``?imsOrgId=``,

@@ -410,6 +410,13 @@ def _admin_paths() -> dict[str, Schema]:
         },
         f"{ADMIN}/flows/{{flowId}}/run": {"post": run},
         f"{ADMIN}/exports": {"get": exports},
+        f"{ADMIN}/audiences": {"get": operation(
+            "listMockAudiences", "The audiences of the Platform data", TAG_ADMIN,
+            {"200": ok("The audiences flows can export (demo data, or the data directory's).",
+                       obj({"items": array(obj({"id": string(), "name": string(), "description": string()},
+                                               ["id", "name"], additionalProperties=True))}, ["items"]))},
+            emulated=False,
+        )},
     }
 
 

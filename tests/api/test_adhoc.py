@@ -7,13 +7,12 @@ are spread around the clock's day when the data is first used, so the clock is f
 from __future__ import annotations
 
 import csv
-from datetime import datetime, timezone
 
 import pytest
 
 from mockserver.settings import Settings
 
-from ..support import BASE, HEADERS, ORG, Api, make_app
+from ..support import BASE, HEADERS, ORG, Api, audience_members, make_app
 from .shapes import content_type_error, gateway_error
 
 ADHOC = "/data/core/activation/disflowprovider/adhocrun"
@@ -104,22 +103,6 @@ def not_part(*names) -> str:
     return f"Segments {', '.join(names)} are not part of this dataflow or out of schedule range!"
 
 
-def members(platform, audience, at) -> int:
-    """Profiles the audience holds (realized or existing) as of ``at``: what a full export writes."""
-    count = 0
-    for batch in platform.data.profile_batches(columns=["segmentMembership"]):
-        for items in batch.column(0).to_pylist():
-            for item in items or []:
-                qualified = item["lastQualificationTime"]
-                if qualified.tzinfo is None:
-                    qualified = qualified.replace(tzinfo=timezone.utc)
-                if (item["segmentId"] == audience and item["status"] in ("realized", "existing")
-                        and qualified <= datetime.fromtimestamp(at, timezone.utc)):
-                    count += 1
-                    break
-    return count
-
-
 def run_id_of(status_url: str) -> str:
     return status_url.rsplit("/", 1)[1]
 
@@ -177,7 +160,7 @@ def test_status_url_gets_a_successful_run_with_a_full_export_file(mock):
     assert run["createdAt"] == (FIRST_RUN + 4 * HOUR) * 1000
     assert not any(key.startswith("_") for key in run)
 
-    expected = members(mock.platform, a, FIRST_RUN + 4 * HOUR)
+    expected = audience_members(mock.platform, a, FIRST_RUN + 4 * HOUR)
     assert expected > incremental_rows  # otherwise the test could not tell full from incremental
     assert run["metrics"]["recordSummary"]["outputRecordCount"] == expected
     [export] = mock.exports(runId=run["id"])
@@ -197,7 +180,7 @@ def test_adhoc_run_leaves_the_incremental_chain_alone(mock):
     [next_run] = mock.set_clock(FIRST_RUN + 6 * HOUR)["runs"]
     assert next_run["trigger"] == "scheduled"
     # The 16:00 run exports what changed since the 13:00 scheduled run, not a full file.
-    assert next_run["files"][0]["rows"] < members(mock.platform, a, FIRST_RUN + 6 * HOUR)
+    assert next_run["files"][0]["rows"] < audience_members(mock.platform, a, FIRST_RUN + 6 * HOUR)
 
 
 def test_two_flows_in_one_request(mock):

@@ -11,9 +11,9 @@ import pytest
 
 from mockserver.settings import Settings
 
-from ..support import DATA_LAKE, HEADERS, ORG, S3_DATASET_FLOW, Api, make_app, spec
+from ..support import DATA_LAKE, HEADERS, ORG, S3_DATASET_FLOW, Api, audience_members, make_app, spec
 from .shapes import flow_error
-from .test_adhoc import FIRST_RUN, HOUR, T0, Mock, members
+from .test_adhoc import FIRST_RUN, HOUR, T0, Mock
 
 DAY = 86400
 OTHER_ORG = "0A0A0A0A0A0A0A0A0A0A0A0A@AdobeOrg"
@@ -235,7 +235,7 @@ def test_moving_the_clock_runs_due_exports_and_answers_them(mock, tmp_path):
         assert os.path.getsize(file["location"]) == file["bytes"] > 0
         with open(file["location"], newline="") as handle:
             assert len(list(csv.reader(handle))) == file["rows"] + 1
-        assert file["rows"] == members(mock.platform, run["segmentId"], run["createdAt"] / 1000)
+        assert file["rows"] == audience_members(mock.platform, run["segmentId"], run["createdAt"] / 1000)
     # One file per run, each named for its run's time.
     assert len(files_under(tmp_path)) == 6
     # The runs are the API's runs, finished.
@@ -336,7 +336,7 @@ def test_run_every_audience_now(mock):
         assert (run["trigger"], run["status"], run["createdAt"], run["flowId"]) == ("manual", "success", T0 * 1000,
                                                                                     flow_id)
         [file] = run["files"]
-        assert file["rows"] == members(mock.platform, run["segmentId"], T0)
+        assert file["rows"] == audience_members(mock.platform, run["segmentId"], T0)
         assert os.path.getsize(file["location"]) == file["bytes"]
     assert mock.run_count() == 2
 
@@ -571,25 +571,6 @@ def test_a_failed_manifest_leaves_no_file_behind(tmp_path):
 
 # --- incremental exports around a failure -------------------------------------------------------------
 
-def qualified_between(platform, audience, since, until) -> int:
-    """Profiles whose membership of the audience (realized or existing) qualified in (since, until]."""
-    from datetime import datetime, timezone
-
-    low, high = (datetime.fromtimestamp(t, timezone.utc) for t in (since, until))
-    count = 0
-    for batch in platform.data.profile_batches(columns=["segmentMembership"]):
-        for items in batch.column(0).to_pylist():
-            for item in items or []:
-                qualified = item["lastQualificationTime"]
-                if qualified.tzinfo is None:
-                    qualified = qualified.replace(tzinfo=timezone.utc)
-                if item["segmentId"] == audience and item["status"] in ("realized", "existing") \
-                        and low < qualified <= high:
-                    count += 1
-                    break
-    return count
-
-
 def block(tmp_path, audience, at_name) -> None:
     """A folder where the export file of ``audience`` at ``at_name`` (YYYYMMdd_HHmmss) must go."""
     (tmp_path / "exports-bucket" / "audiences" / f"AmazonS3_{audience}_{at_name}.csv").mkdir(parents=True)
@@ -604,10 +585,10 @@ def test_incremental_exports_follow_the_last_success(mock, tmp_path):
         (FIRST_RUN * 1000, "success"), ((FIRST_RUN + DAY) * 1000, "failed"),
         ((FIRST_RUN + 2 * DAY) * 1000, "success")]
     full, _, after_failure = runs
-    assert full["files"][0]["rows"] == members(mock.platform, a, FIRST_RUN)
+    assert full["files"][0]["rows"] == audience_members(mock.platform, a, FIRST_RUN)
     # The Jan 3 run exports what changed since Jan 1, the last success: Jan 2's changes are not lost.
-    expected = qualified_between(mock.platform, a, FIRST_RUN, FIRST_RUN + 2 * DAY)
-    assert expected > qualified_between(mock.platform, a, FIRST_RUN + DAY, FIRST_RUN + 2 * DAY)
+    expected = audience_members(mock.platform, a, FIRST_RUN + 2 * DAY, since=FIRST_RUN)
+    assert expected > audience_members(mock.platform, a, FIRST_RUN + 2 * DAY, since=FIRST_RUN + DAY)
     assert after_failure["files"][0]["rows"] == expected
 
 
@@ -617,4 +598,12 @@ def test_without_a_success_the_next_export_is_full(mock, tmp_path):
     block(tmp_path, a, "20260101_100000")
     failed, second = moved(mock, {"set": FIRST_RUN + 3 * HOUR})["runs"]
     assert failed["status"] == "failed" and second["status"] == "success"
-    assert second["files"][0]["rows"] == members(mock.platform, a, FIRST_RUN + 3 * HOUR)
+    assert second["files"][0]["rows"] == audience_members(mock.platform, a, FIRST_RUN + 3 * HOUR)
+
+
+def test_audiences_lists_the_platform_datas_audiences(client, app):
+    answer = client.get("/_mock/audiences")
+    assert answer.status_code == 200
+    items = answer.get_json()["items"]
+    assert [a["id"] for a in items] == [a["id"] for a in app.extensions["flowservice"].data.audiences]
+    assert len(items) == 5 and all(a["name"] for a in items)
