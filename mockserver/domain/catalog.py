@@ -25,8 +25,10 @@ SOURCE_SPEC_IDS = (PROFILE_STORE_SPEC_ID, DATA_LAKE_SPEC_ID)
 #: Key of a targetSpec naming the file-type key each kind of flow needs
 #: (the published specs list both as required; see docs/fidelity.md).
 WORKFLOW_REQUIREMENTS_KEY = "x-mockRequiredByWorkflow"
+#: Key of a targetSpec saying how the destination lays out exported files (mockserver/engine/naming.py).
+FILE_LAYOUT_KEY = "x-mockFileLayout"
 #: Keys of the catalogue files that describe the mock's behaviour and are not returned.
-PRIVATE_KEYS = (WORKFLOW_REQUIREMENTS_KEY,)
+PRIVATE_KEYS = (WORKFLOW_REQUIREMENTS_KEY, FILE_LAYOUT_KEY)
 
 
 def _load_dir(directory: Path) -> dict[str, dict]:

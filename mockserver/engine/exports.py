@@ -111,7 +111,7 @@ class Exporter:
         extension = naming.extension(plan.file_format, plan.compression, dataset=dataset)
         if dataset:
             meta = self.platform.data.dataset(plan.entity_id) or {}
-            root = naming.destination_root(spec["id"], plan.params)
+            root = naming.destination_root(spec, plan.params)
             schedule = flow.get("scheduleParams") or {}
             template = schedule.get("folderNameTemplate") or schedule.get("foldernameTemplate")
             folder = naming.dataset_folder(template, dataset_id=plan.entity_id, dataset_name=meta.get("name", ""),
@@ -122,7 +122,7 @@ class Exporter:
                 return naming.dataset_file_name(run_id, part=part, extension=extension)
         else:
             segment_name = plan.item.get("name") or ""
-            location = naming.destination_root(spec["id"], plan.params, segment_id=plan.entity_id,
+            location = naming.destination_root(spec, plan.params, segment_id=plan.entity_id,
                                                segment_name=segment_name)
             legacy = spec.get("providerId") != NEW_CARDS_PROVIDER_ID
             template = plan.item.get("filenameTemplate")

@@ -16,6 +16,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timezone
 
+from ..domain.catalog import FILE_LAYOUT_KEY
 from ..domain.selectors import (
     DATETIME_MACRO,
     DEFAULT_FILENAME,
@@ -299,32 +300,8 @@ DLZ_CONTAINER = "dlz-destination"
 #: export goes under one container of this name.
 SFTP_CONTAINER = "sftp"
 
-_BUCKET, _BLOB, _ADLS, _SFTP, _DLZ, _BY_MODE = "bucket", "blob", "adls", "sftp", "dlz", "mode"
-#: Destination connection specs (mockserver/catalog/connection_specs) and how each lays files out.
-_LAYOUT_BY_SPEC = {
-    "4fce964d-3f37-408f-9778-e597338a21ee": _BUCKET,   # Amazon S3
-    "4890fc95-5a1f-4983-94bb-e060c08e3f81": _BUCKET,   # Amazon S3 (legacy)
-    "c5d93acb-ea8b-4b14-8f53-02138444ae99": _BUCKET,   # Google Cloud Storage
-    "6d6b59bf-fb58-4107-9064-4d246c0e5bb2": _BLOB,     # Azure Blob Storage
-    "e258278b-a4cf-43ac-b158-4fa0ca0d948b": _BLOB,     # Azure Blob (legacy)
-    "be2c3209-53bc-47e7-ab25-145db8b873e1": _ADLS,     # Azure Data Lake Gen2
-    "36965a81-b1c6-401b-99f8-22508f1e6a26": _SFTP,     # SFTP
-    "64ef4b8b-a6e0-41b5-9677-3805d1ee5dd0": _SFTP,     # SFTP (legacy)
-    "10440537-2a7b-4583-ac39-ed38d4b848e8": _DLZ,      # Data Landing Zone
-    "0b23e41a-cb4a-4321-a78f-3b654f5d7d97": _BY_MODE,  # Adobe Campaign
-    "c1e44b6b-e7c8-404b-9031-58f0ef760604": _BY_MODE,  # Oracle Eloqua
-    "a5e28ddf-e265-426e-83a1-9d03a3a6822b": _BY_MODE,  # Oracle Responsys
-    "f599a5b3-60a7-4951-950a-cc4115c7ea27": _BY_MODE,  # Salesforce Marketing Cloud
-}
-#: Spec names; the legacy and new S3 / SFTP cards share a name, and a layout.
-_LAYOUT_BY_NAME = {
-    "Amazon S3": _BUCKET, "Google Cloud Storage": _BUCKET, "Azure Blob Storage": _BLOB,
-    "Azure Blob": _BLOB, "Azure Data Lake Gen2": _ADLS, "SFTP": _SFTP, "Data Landing Zone": _DLZ,
-    "Adobe Campaign": _BY_MODE, "Oracle Eloqua": _BY_MODE, "Oracle Responsys": _BY_MODE,
-    "Salesforce Marketing Cloud": _BY_MODE,
-}
-#: Legacy ``mode`` values of the email-marketing cards (§5.4).
-_LAYOUT_BY_MODE = {"S3": _BUCKET, "AZURE_BLOB": _BLOB, "FTP": _SFTP}
+#: Legacy ``mode`` values of the email-marketing cards (§5.4), whose layout is their mode's.
+_LAYOUT_BY_MODE = {"S3": "bucket", "AZURE_BLOB": "blob", "FTP": "sftp"}
 
 
 def _param(params: Mapping[str, object], key: str, spec: str) -> str:
@@ -339,13 +316,14 @@ def _prefix(path: object) -> str:
 
 
 def destination_root(
-    connection_spec: str,
+    connection_spec: Mapping[str, object],
     target_params: Mapping[str, object],
     *,
     segment_id: str = "",
     segment_name: str = "",
 ) -> Location:
-    """Container and key prefix a destination (spec id or name) writes into.
+    """Container and key prefix a destination writes into, by the file layout its connection spec
+    names in the catalogue (``targetSpec["x-mockFileLayout"]``).
 
     S3 / GCS: ``bucketName`` + ``path``, whose ``%SEGMENT_ID%`` / ``%SEGMENT_NAME%`` folder macros
     take the exported audience (an empty value drops its folder, e.g. for dataset exports).
@@ -353,23 +331,27 @@ def destination_root(
     SFTP: ``remotePath`` under :data:`SFTP_CONTAINER`. DLZ: ``path`` under :data:`DLZ_CONTAINER`.
     Email-marketing cards: by their ``mode`` (``S3``, ``AZURE_BLOB``, ``FTP``).
     """
-    layout = _LAYOUT_BY_SPEC.get(connection_spec) or _LAYOUT_BY_NAME.get(connection_spec)
+    target_spec = connection_spec.get("targetSpec")
+    layout = target_spec.get(FILE_LAYOUT_KEY) if isinstance(target_spec, Mapping) else None
+    name = str(connection_spec.get("name") or connection_spec.get("id"))
     if layout is None:
-        raise ValueError(f"connection spec {connection_spec!r} is not a file-based destination")
-    if layout == _BY_MODE:
+        raise ValueError(f"connection spec {name!r} is not a file-based destination")
+    if layout == "mode":
         mode = target_params.get("mode")
         layout = _LAYOUT_BY_MODE.get(mode) if isinstance(mode, str) else None
         if layout is None:
-            raise ValueError(f"{connection_spec}: target param 'mode' must be one of {', '.join(_LAYOUT_BY_MODE)}")
-    if layout == _BUCKET:
+            raise ValueError(f"{name}: target param 'mode' must be one of {', '.join(_LAYOUT_BY_MODE)}")
+    if layout == "bucket":
         path = str(target_params.get("path") or "")
         path = _render(path, {"SEGMENT_ID": segment_id, "SEGMENT_NAME": segment_name}, 0.0)
-        return Location(_param(target_params, "bucketName", connection_spec), _prefix(path))
-    if layout == _BLOB:
-        return Location(_param(target_params, "container", connection_spec), _prefix(target_params.get("path")))
-    if layout == _ADLS:
-        file_system, _, rest = _prefix(_param(target_params, "path", connection_spec)).partition("/")
+        return Location(_param(target_params, "bucketName", name), _prefix(path))
+    if layout == "blob":
+        return Location(_param(target_params, "container", name), _prefix(target_params.get("path")))
+    if layout == "adls":
+        file_system, _, rest = _prefix(_param(target_params, "path", name)).partition("/")
         return Location(file_system, rest)
-    if layout == _SFTP:
+    if layout == "sftp":
         return Location(SFTP_CONTAINER, _prefix(target_params.get("remotePath")))
-    return Location(DLZ_CONTAINER, _prefix(target_params.get("path")))
+    if layout == "dlz":
+        return Location(DLZ_CONTAINER, _prefix(target_params.get("path")))
+    raise ValueError(f"connection spec {name!r} names an unknown file layout {layout!r}")

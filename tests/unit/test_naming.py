@@ -212,6 +212,15 @@ EMAIL = {"Adobe Campaign": "0b23e41a-cb4a-4321-a78f-3b654f5d7d97",
          "Salesforce Marketing Cloud": "f599a5b3-60a7-4951-950a-cc4115c7ea27"}
 
 
+def spec_of(ref: str) -> dict:
+    """The catalogue's connection spec with this id or name (a bare name when there is none)."""
+    for path in CATALOG.glob("*.json"):
+        spec = json.loads(path.read_text(encoding="utf-8"))
+        if ref in (spec["id"], spec["name"]):
+            return spec
+    return {"name": ref}
+
+
 @pytest.mark.parametrize("spec, params, container, prefix", [
     (S3_NEW, {"bucketName": "acme-exports", "path": "audiences/daily"}, "acme-exports", "audiences/daily"),
     (S3_LEGACY, {"bucketName": "acme-exports", "path": "/legacy/"}, "acme-exports", "legacy"),
@@ -231,7 +240,7 @@ EMAIL = {"Adobe Campaign": "0b23e41a-cb4a-4321-a78f-3b654f5d7d97",
     ("Data Landing Zone", {"path": ""}, naming.DLZ_CONTAINER, ""),
 ])
 def test_destination_roots(spec, params, container, prefix):
-    assert naming.destination_root(spec, params) == naming.Location(container, prefix)
+    assert naming.destination_root(spec_of(spec), params) == naming.Location(container, prefix)
 
 
 MODES = {
@@ -248,14 +257,14 @@ MODES = {
 def test_email_marketing_cards_by_mode(card, mode):
     params, container, prefix = MODES[mode]
     for spec in (card, EMAIL[card]):
-        assert naming.destination_root(spec, params) == naming.Location(container, prefix)
+        assert naming.destination_root(spec_of(spec), params) == naming.Location(container, prefix)
 
 
 def test_s3_and_gcs_path_folder_macros():
     params = {"bucketName": "b", "path": "aep/%SEGMENT_NAME%/%SEGMENT_ID%/"}
-    assert naming.destination_root(S3_NEW, params, segment_id=SEG, segment_name="VIP/gold") == (
+    assert naming.destination_root(spec_of(S3_NEW), params, segment_id=SEG, segment_name="VIP/gold") == (
         naming.Location("b", f"aep/VIP_gold/{SEG}"))
-    assert naming.destination_root(GCS, params) == naming.Location("b", "aep")  # no audience: dropped
+    assert naming.destination_root(spec_of(GCS), params) == naming.Location("b", "aep")  # no audience: dropped
 
 
 @pytest.mark.parametrize("spec, params", [
@@ -268,7 +277,7 @@ def test_s3_and_gcs_path_folder_macros():
 ])
 def test_unplaceable_destinations(spec, params):
     with pytest.raises(ValueError):
-        naming.destination_root(spec, params)
+        naming.destination_root(spec_of(spec), params)
 
 
 def test_every_catalogue_destination_has_a_root():
@@ -280,8 +289,7 @@ def test_every_catalogue_destination_has_a_root():
         modes = props.get("mode", {}).get("enum", [])
         mode = next((m for m in modes if m != "Server-to-server"), modes[0] if modes else None)
         params = {"mode": mode, "bucketName": "b", "container": "c", "path": "fs/p", "remotePath": "r"}
-        for ref in (spec["id"], spec["name"]):
-            assert naming.destination_root(ref, params).container, (path.name, ref)
+        assert naming.destination_root(spec, params).container, path.name
 
 
 def test_location_key():
