@@ -16,8 +16,8 @@ bp = Blueprint("adhoc", __name__, url_prefix="/data/core/activation/disflowprovi
 def adhoc_run() -> Response:
     try:
         body = json_body()
-    except ApiError as exc:  # this API answers malformed bodies in its own shape
-        raise PlainMessageError(400, str(exc)) from None
+    except ApiError as exc:  # this API answers malformed bodies in its own shape, without Flow Service's words
+        raise PlainMessageError(400, str(exc).removeprefix("The request could not be processed. ")) from None
     started = platform().adhoc.activate(caller(), body, version_of(request.headers.get("Accept")))
     # The status URL points at this mock, so that a client following it stays offline.
     runs_url = request.host_url.rstrip("/") + FLOW_SERVICE_BASE + "/runs/"

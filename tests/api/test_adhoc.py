@@ -243,7 +243,8 @@ def test_v1_refuses_bad_export_ids(mock, ready, export_ids):
 @pytest.mark.parametrize("data", ["{", '{"activationInfo": ', "not json", '{"a": 1}}'])
 def test_malformed_json(mock, ready, data):
     before = mock.run_count()
-    message(mock.adhoc(data=data), 400)
+    text = message(mock.adhoc(data=data), 400)
+    assert text.startswith("The request body is not valid JSON")  # this API's words, not Flow Service's
     assert mock.run_count() == before
 
 
