@@ -74,10 +74,12 @@ class Platform:
         return self._data
 
     def reset(self, org: str | None = None, sandbox: str | None = None) -> int:
-        """Forget tenants (all, or those matching); a full reset also restarts the id sequence."""
+        """Forget tenants (all, or those matching); a full reset also restarts the id sequence and
+        lets the demo data be made again around the clock's day when next used."""
         removed = self.store.reset(org, sandbox)
         if org is None and sandbox is None:
             self.ids.reseed(self.settings.seed)
+            self._data = None
         return removed
 
     # --- references between resources ------------------------------------------------------

@@ -607,3 +607,17 @@ def test_audiences_lists_the_platform_datas_audiences(client, app):
     items = answer.get_json()["items"]
     assert [a["id"] for a in items] == [a["id"] for a in app.extensions["flowservice"].data.audiences]
     assert len(items) == 5 and all(a["name"] for a in items)
+
+
+def test_a_full_reset_lets_the_demo_data_follow_the_clock_again(client, app):
+    platform = app.extensions["flowservice"]
+    platform.clock.freeze(1_772_323_200)  # 2026-03-01
+    first = platform.data
+    platform.clock.set(1_772_323_200 + 400 * 86400)
+    assert platform.data is first  # made once, around the day of its first use
+    assert client.post("/_mock/reset").status_code == 200
+    again = platform.data
+    assert again is not first
+    latest = max(m["lastQualificationTime"].timestamp() for b in again.profile_batches(columns=["segmentMembership"])
+                 for ms in b.column(0).to_pylist() for m in ms or [])
+    assert latest > 1_772_323_200 + 400 * 86400  # spread around the new day, not the old one
