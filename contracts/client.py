@@ -30,9 +30,10 @@ class Client:
         self.created: list[tuple[str, str]] = []
 
     def call(self, method: str, path: str, body: Any = None, *, headers: Mapping[str, str | None] | None = None,
-             params: Any = None, raw: bytes | None = None) -> Reply:
+             params: Any = None, raw: bytes | None = None, base: str = BASE_PATH) -> Reply:
         """``body`` is sent as JSON (with ``Content-Type: application/json``); ``raw`` as is.
-        A header given as ``OMIT`` is left out."""
+        A header given as ``OMIT`` is left out. ``path`` is under ``base``, the Flow Service's base path
+        unless said (the ad hoc activation API has its own)."""
         merged: dict[str, str | None] = dict(self.target.headers())
         data = raw
         if body is not None:
@@ -40,7 +41,7 @@ class Client:
             merged["Content-Type"] = "application/json"
         merged.update(headers or {})
         sent = {name: value for name, value in merged.items() if value is not OMIT}
-        return self.target.send(method, BASE_PATH + path, sent, params, data)
+        return self.target.send(method, base + path, sent, params, data)
 
     def get(self, path: str, **kw) -> Reply:
         return self.call("GET", path, **kw)

@@ -30,6 +30,9 @@ ERAS = {
     "FSE": "flow-service-errors fb1a8f3a",
     "SAF": "sort-and-filter c3aba92a",
     "TS": "troubleshooting 81f570f8",
+    "AY": "OpenAPI ad-hoc-activation.yaml",
+    "ADH": "ad-hoc-activation-api",
+    "MON": "monitor",
     "LBL": "labels 0761c1a2",
 }
 
