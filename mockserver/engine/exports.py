@@ -75,10 +75,8 @@ class Exporter:
 
     def _audience(self, plan: plans.Plan, at: float, since: float | None, open_part: Any) -> ExportResult:
         data = self.platform.data
-        tenant = self.platform.store.tenant(plan.flow["imsOrgId"], plan.flow["sandboxName"])
-        chosen = plans.columns(tenant, plan.flow)
-        columns = [Column(source, name) for source, name in chosen]
-        mandatory, dedup = plans.mandatory(plan.flow, chosen), plans.dedup(plan.flow)
+        columns = [Column(source, name) for source, name in plan.columns]
+        mandatory, dedup = list(plan.mandatory), list(plan.dedup)
         available = set(data.profile_schema().names)
         # Attributes no profile has are exported empty (export.py fills them), not read.
         wanted = [c for c in audience_input_columns(columns, mandatory, dedup) if c in available]

@@ -30,6 +30,11 @@ class Plan:
     entity: str
     #: The audience selector value, or the dataset's entry in the source connection.
     item: dict = field(default_factory=dict)
+    #: What an audience export writes: (source path, column name) pairs, then the source paths of
+    #: the mandatory attributes and of the deduplication key.
+    columns: tuple[tuple[str, str], ...] = ()
+    mandatory: tuple[str, ...] = ()
+    dedup: tuple[str, ...] = ()
 
     @property
     def kind(self) -> str:
@@ -84,7 +89,9 @@ def plan(platform: Any, tenant: Tenant, flow: dict, entity: str, item: dict) -> 
         or target.get("baseConnectionId")
     base = tenant.get("connections", base_id) or {} if base_id else {}
     spec = platform.catalog.connection_spec(target["connectionSpec"]["id"])
-    return Plan(flow=flow, target=target, base=base, spec=spec, entity=entity, item=item)
+    chosen = columns(tenant, flow)
+    return Plan(flow=flow, target=target, base=base, spec=spec, entity=entity, item=item,
+                columns=tuple(chosen), mandatory=tuple(mandatory(flow, chosen)), dedup=tuple(dedup(flow)))
 
 
 # --- what an audience export selects ------------------------------------------------------

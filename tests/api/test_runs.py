@@ -354,3 +354,42 @@ def test_a_manifest_lists_the_files_when_the_target_asks_for_one(api, client, mo
     assert body["scheduledTime"] == "2026-03-01T06:00:00Z"
     assert body["exportResults"] == [{"sinkPath": "/audiences", "name": Path(data["location"]).name,
                                       "size": data["bytes"]}]
+
+
+def test_a_new_card_flow_exports_its_mapping_with_mandatory_and_dedup_rules(api, client, mock, audience):
+    def created(path, body):
+        answer = client.post(path, json=body, headers=api.headers)
+        assert answer.status_code in (200, 201), answer.get_data(as_text=True)
+        return answer.get_json()["id"]
+
+    schema = {"name": "s", "jsonSchema": {"type": "object", "properties": {}}}
+    mapping = created("/data/foundation/conversion/mappingSets", {
+        "inputSchema": {"id": created("/data/foundation/conversion/schemas", schema)},
+        "outputSchema": {"id": created("/data/foundation/conversion/schemas", schema)},
+        "xdmVersion": "1.0",
+        "mappings": [
+            {"destination": "firstName", "source": "person.name.firstName", "sourceType": "ATTRIBUTE"},
+            {"destination": "Email", "source": "identityMap.Email", "sourceType": "ATTRIBUTE"},
+            {"destination": "segmentMembership_status", "source": "segmentMembership.ups.seg_id.status",
+             "sourceType": "ATTRIBUTE"},
+        ],
+    })
+    params = {"segmentSelectors": {"selectors": [selector(audience)]},
+              "profileMapping": {"mappingId": mapping, "mappingVersion": 0},
+              "mandatoryFields": ["Email"],
+              "primaryFields": [{"fieldType": "ATTRIBUTE", "attributePath": "person.name.firstName"}]}
+    api.created("/flows", {
+        "name": "Mapped", "flowSpec": spec("1a0514a6-33d4-4c7f-aff8-594799c47549"),
+        "sourceConnectionIds": [api.profile_source()], "targetConnectionIds": [api.s3_target()],
+        "transformations": [{"name": "GeneralTransform", "params": params}],
+    })
+    run = advance(client, "1d")[0]
+    rows = read_csv(run["files"][0]["location"])
+    assert list(rows[0]) == ["firstName", "Email", "segmentMembership_status"]
+    assert rows and all(row["Email"] not in ("", "null") for row in rows)  # mandatory
+    assert len({row["firstName"] for row in rows}) == len(rows)  # one profile per first name
+    assert {row["segmentMembership_status"] for row in rows} <= {"realized", "existing"}
+    metrics = api.entity(f"/runs/{run['runId']}")["metrics"]["recordSummary"]
+    assert {i["message"] for i in metrics["skippedInfo"]} == {
+        "Records didn't match attribute filter.", "Records were duplicates of the deduplication key."}
+    assert metrics["inputRecordCount"] == len(rows) + metrics["skippedRecordCount"]
