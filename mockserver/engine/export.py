@@ -1,10 +1,10 @@
 """Exports: stream batches of profiles (or dataset rows) into files of at most ``max_rows`` rows.
 
-An export is three stages on three threads — reading the input (two batches ahead), selecting and
-projecting (one ``CHUNK_ROWS`` chunk ahead), formatting/compressing/writing — so it holds a few batches
-and the deduplication keys in memory whatever the number of profiles (docs/benchmarks.md, "Export
-writers": ~270 MB peak for 5 and for 20 million profiles). Selection, projection and the writers are
-Arrow compute kernels over whole batches; no Python loop per row.
+An audience export reads, selects, projects and (for CSV and JSON) formats its input batches on
+``WORKERS`` threads at once, in order; deduplication, splitting into parts and writing follow on
+their own thread. It holds a few batches and the deduplication keys in memory whatever the number of
+profiles (docs/benchmarks.md, "Export writers": under 300 MB for 5 million profiles). Selection,
+projection and the writers are Arrow compute kernels over whole batches; no Python loop per row.
 
 Decisions the reference does not settle (docs/fidelity.md):
 
@@ -187,8 +187,7 @@ def export_audience(batches: Iterable[pa.RecordBatch], *, audience_id: str, colu
             yield table.select(range(len(columns)))
 
     strings = pa.schema([(c.name, pa.string()) for c in columns])  # no input at all: every column is text
-    # Selection runs on its own thread too, one chunk ahead of the writing (three stages on Arrow
-    # kernels that release the GIL: reading, selecting, formatting + compressing + writing).
+    # The in-order part of the selection (deduplication) runs one chunk ahead of the writing.
     result = _write_parts(_prefetched(_rechunk(selected()), depth=1),
                           lambda: schema_seen[0] if schema_seen else strings,
                           file_format=file_format, compression=compression, csv_options=csv_options,

@@ -240,7 +240,7 @@ def test_runs_are_isolated_per_sandbox_and_go_with_a_reset(api, client, mock, au
 # --- what is exported -------------------------------------------------------------------------
 
 def test_the_first_incremental_run_is_full_and_later_ones_only_carry_new_members(api, client, mock, audience):
-    flow = flow_with(api, selector(audience, mode="FIRST_FULL_THEN_INCREMENTAL", frequency="EVERY_6_HOURS"))
+    flow_with(api, selector(audience, mode="FIRST_FULL_THEN_INCREMENTAL", frequency="EVERY_6_HOURS"))
     runs = advance(client, "2d")
     rows = [sum(f["rows"] for f in run["files"]) for run in runs]
     assert rows[0] > max(rows[1:])
