@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import time
 
 import pytest
 import requests
@@ -112,3 +113,32 @@ def test_a_missing_bucket_fails_the_run_with_the_s3_error_and_writes_nothing(htt
     stored = http.get(mock.url + BASE + f"/runs/{run['runId']}", timeout=10).json()["items"][0]
     assert stored["metrics"]["statusSummary"]["errors"][0]["code"] == "ACTIVATION_BATCH-0000-FAILED"
     assert "no-such-bucket" not in [b["Name"] for b in s3.list_buckets()["Buckets"]]
+
+
+def test_the_ticker_exports_due_runs_without_being_asked(tmp_path):
+    settings = Settings(port=0, seed=4, storage_root=str(tmp_path), scheduler_interval=0.05)
+    with MockServer(settings) as running:
+        platform = running.app.extensions["flowservice"]
+        platform.clock.freeze(START)
+        session = requests.Session()
+        session.headers.update(HEADERS)
+        base = create(session, running, "/connections", {
+            "name": "S3", "connectionSpec": spec(S3),
+            "auth": {"specName": "Access Key", "params": {"s3AccessKey": ACCESS_KEY, "s3SecretKey": SECRET_KEY}}})
+        target = create(session, running, "/targetConnections", {
+            "name": "t", "baseConnectionId": base, "connectionSpec": spec(S3),
+            "params": {"mode": "Server-to-server", "bucketName": "ticks", "path": "out", "fileType": "CSV",
+                       "compression": "NONE"}})
+        source = create(session, running, "/sourceConnections", {"name": "p", "connectionSpec": spec(PROFILE_STORE)})
+        create(session, running, "/flows", {
+            "name": "f", "flowSpec": spec(S3_SEGMENT_FLOW), "sourceConnectionIds": [source],
+            "targetConnectionIds": [target], "transformations": [{"name": "GeneralTransform", "params": {
+                "segmentSelectors": {"selectors": [{"type": "PLATFORM_SEGMENT", "value": {
+                    "id": demo_audience(running), "exportMode": "DAILY_FULL_EXPORT",
+                    "schedule": {"frequency": "DAILY", "startDate": "2026-03-01", "startTime": "06:00"}}}]}}}]})
+        platform.clock.advance(7 * 3600)  # past 06:00, without telling anyone
+        deadline = time.monotonic() + 10
+        while not list((tmp_path / "ticks" / "out").glob("*.csv")) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert [p.name for p in (tmp_path / "ticks" / "out").glob("*.csv")] == [
+            f"AmazonS3_{demo_audience(running)}_20260301_060000.csv"]
