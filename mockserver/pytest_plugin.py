@@ -90,8 +90,7 @@ class RunningMock:
         platform = self.platform
         created = platform.runner.catch_up()
         platform.runner.wait()
-        tenants = {(t.org, t.sandbox): t for t in platform.store.tenants()}
-        return [present(tenants[(r["imsOrgId"], r["sandboxName"])].get("runs", r["id"]) or r) for r in created]
+        return [present(platform.runs.latest(run)) for run in created]
 
     def add_fault(self, **rule: Any) -> dict:
         """One fault rule; keywords: kind, status, retry_after, latency_ms, every, probability,

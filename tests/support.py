@@ -5,6 +5,10 @@ from __future__ import annotations
 import os
 from datetime import datetime, timezone
 
+# The catalogue's ids, as the contract suite names them.
+from contracts.bodies import (  # noqa: F401 - re-exported for the tests
+    CAMPAIGN, DATA_LAKE, LEGACY_FLOW, PROFILE_STORE, S3, S3_DATASET_FLOW, S3_SEGMENT_FLOW, spec,
+)
 from mockserver import create_app
 from mockserver.domain.catalog import Catalog
 from mockserver.domain.platform import Platform
@@ -19,13 +23,6 @@ HEADERS = {
     "x-sandbox-name": "prod",
 }
 
-PROFILE_STORE = "8a9c3494-9708-43d7-ae3f-cda01e5030e1"
-DATA_LAKE = "23598e46-f560-407b-88d5-ea6207e49db0"
-S3 = "4fce964d-3f37-408f-9778-e597338a21ee"
-S3_SEGMENT_FLOW = "1a0514a6-33d4-4c7f-aff8-594799c47549"
-S3_DATASET_FLOW = "269ba276-16fc-47db-92b0-c1049a3c131f"
-CAMPAIGN = "0b23e41a-cb4a-4321-a78f-3b654f5d7d97"
-LEGACY_FLOW = "71471eba-b620-49e4-90fd-23f1fa0174d8"
 S3_AUTH = {"specName": "Access Key",
            "params": {"s3AccessKey": "AKIAABCDEFGHIJKLMNOP", "s3SecretKey": "a" * 40}}
 S3_TARGET_PARAMS = {"mode": "Server-to-server", "bucketName": "exports-bucket", "path": "audiences",
@@ -49,10 +46,6 @@ def audience_members(platform, audience: str, until: float, since: float | None 
                     count += 1
                     break
     return count
-
-
-def spec(spec_id: str) -> dict:
-    return {"id": spec_id, "version": "1.0"}
 
 
 class Api:
@@ -103,10 +96,10 @@ class Api:
             "connectionSpec": spec(S3), "params": {**S3_TARGET_PARAMS, **params},
         })["id"]
 
-    def audience_flow(self, transformations=None) -> dict:
+    def audience_flow(self, transformations=None, **target_params) -> dict:
         return self.created("/flows", {
             "name": "Audiences to S3", "flowSpec": spec(S3_SEGMENT_FLOW),
-            "sourceConnectionIds": [self.profile_source()], "targetConnectionIds": [self.s3_target()],
+            "sourceConnectionIds": [self.profile_source()], "targetConnectionIds": [self.s3_target(**target_params)],
             "transformations": transformations if transformations is not None else [
                 {"name": "GeneralTransform", "params": {"segmentSelectors": {"selectors": []}}}
             ],

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, Response, request
 
 from ..domain.adhoc import version_of
-from ..domain.errors import ApiError, PlainMessageError
+from ..domain.errors import PlainMessageError
 from .requests import caller, json_body
 from .responses import FLOW_SERVICE_BASE, json_response, platform
 
@@ -14,10 +14,8 @@ bp = Blueprint("adhoc", __name__, url_prefix="/data/core/activation/disflowprovi
 
 @bp.post("/adhocrun")
 def adhoc_run() -> Response:
-    try:
-        body = json_body()
-    except ApiError as exc:  # this API answers malformed bodies in its own shape, without Flow Service's words
-        raise PlainMessageError(400, str(exc).removeprefix("The request could not be processed. ")) from None
+    # This API answers a malformed body in its own shape.
+    body = json_body(refuse=lambda message: PlainMessageError(400, message))
     started = platform().adhoc.activate(caller(), body, version_of(request.headers.get("Accept")))
     # The status URL points at this mock, so that a client following it stays offline.
     runs_url = request.host_url.rstrip("/") + FLOW_SERVICE_BASE + "/runs/"

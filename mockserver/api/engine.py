@@ -137,17 +137,10 @@ def _export(run: dict) -> dict:
 def _wait_for(created: list[dict], wait: bool) -> dict:
     mock = platform()
     finished = mock.runner.wait(WAIT_SECONDS) if wait and created else False
-    answer: dict[str, Any] = {"runs": [_export(_latest(run)) for run in created]}
+    answer: dict[str, Any] = {"runs": [_export(mock.runs.latest(run)) for run in created]}
     if wait and created and not finished:
         answer["stillRunning"] = True
     return answer
-
-
-def _latest(run: dict) -> dict:
-    for tenant in platform().store.tenants():
-        if tenant.sandbox_id == run["sandboxId"] and tenant.org == run["imsOrgId"]:
-            return tenant.get("runs", run["id"]) or run
-    return run
 
 
 def _find_flow(flow_id: str) -> tuple[Any, dict] | None:

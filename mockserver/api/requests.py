@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Callable
 
 import orjson
 from flask import g, request
 
 from ..domain.context import Caller
-from ..domain.errors import validation_failed
+from ..domain.errors import ApiError, validation_failed
 from .wire import REQUEST_BODY
 
 
@@ -20,8 +20,9 @@ def caller() -> Caller:
 MAX_DEPTH = 200
 
 
-def json_body() -> Any:
-    """The parsed JSON body, or ``None`` when the request has none (or is JSON ``null``)."""
+def json_body(refuse: Callable[[str], ApiError] = validation_failed) -> Any:
+    """The parsed JSON body, or ``None`` when the request has none (or is JSON ``null``). A body that
+    is not JSON is refused with ``refuse(message)``: Flow Service's error unless the API has its own."""
     # The journal has read the body already (api/wire.py); reading it again through Flask costs more.
     data = request.environ.get(REQUEST_BODY)
     if data is None:
@@ -31,10 +32,10 @@ def json_body() -> Any:
     try:
         body = orjson.loads(data)
     except orjson.JSONDecodeError as exc:
-        raise validation_failed(f"The request body is not valid JSON: {exc}.") from None
+        raise refuse(f"The request body is not valid JSON: {exc}.") from None
     # Counting brackets is cheap and rules out deep nesting for nearly every body.
     if data.count(b"[") + data.count(b"{") > MAX_DEPTH and _depth(body) > MAX_DEPTH:
-        raise validation_failed(f"The request body is nested deeper than {MAX_DEPTH} levels.")
+        raise refuse(f"The request body is nested deeper than {MAX_DEPTH} levels.")
     return body
 
 

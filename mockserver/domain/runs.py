@@ -153,6 +153,12 @@ class Runs:
         ]
         return self._swap(tenant, run, at_ms, metrics, activities)
 
+    def latest(self, run: dict) -> dict:
+        """The run as stored now (its status has moved on since ``run`` was read), or ``run`` itself
+        when its tenant has been reset meanwhile."""
+        tenant = self.platform.store.find(run["imsOrgId"], run["sandboxName"])
+        return (tenant.get(self.collection, run["id"]) if tenant is not None else None) or run
+
     def _swap(self, tenant: Tenant, run: dict, at_ms: int, metrics: dict, activities: list,
               **hidden: Any) -> dict:
         updated = {**run, "updatedAt": at_ms, "etag": self.platform.ids.etag(),

@@ -42,10 +42,14 @@ class _Table:
         return pq.ParquetFile(self._path).metadata.num_rows
 
     def batches(self, columns: Sequence[str] | None, batch_size: int) -> Iterator[pa.RecordBatch]:
+        """The batches with the table's own types (the readers' may be dictionary-encoded)."""
+        schema = self.schema()
         for read in self.readers(columns, batch_size):
             batch = read()
             if batch.num_rows:
-                yield batch
+                types = pa.schema([schema.field(n) if n in schema.names else batch.schema.field(n)
+                                   for n in batch.schema.names])
+                yield batch if batch.schema == types else batch.cast(types)
 
     def readers(self, columns: Sequence[str] | None, batch_size: int) -> list[Callable[[], pa.RecordBatch]]:
         """One function per batch (a row group of a file) that reads it; they may be called from
@@ -55,13 +59,12 @@ class _Table:
         present = [name for name in wanted if name in schema.names]
         # A path no row has (a mapping to an attribute absent from the data) reads as empty text.
         read = present or schema.names[:1]
-        fields = [schema.field(name) if name in present else pa.field(name, pa.string()) for name in wanted]
-        out = pa.schema(fields)
 
         def shaped(batch: pa.RecordBatch) -> pa.RecordBatch:
+            # Types as read (a file's membership ids come as dictionaries: see parquet_files.py).
             arrays = [batch.column(name) if name in present else pa.nulls(batch.num_rows, pa.string())
                       for name in wanted]
-            return pa.RecordBatch.from_arrays(arrays, schema=out)
+            return pa.RecordBatch.from_arrays(arrays, names=wanted)
 
         if self._table is not None:
             return [functools.partial(shaped, batch) for batch in self._table.select(read).to_batches(batch_size)]

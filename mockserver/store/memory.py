@@ -64,6 +64,10 @@ class MemoryStore:
                 tenant = self._tenants.setdefault(key, Tenant(org, sandbox))
         return tenant
 
+    def find(self, org: str, sandbox: str) -> Tenant | None:
+        """The tenant if it exists (``tenant()`` makes it)."""
+        return self._tenants.get((org, sandbox))
+
     def tenants(self) -> Iterator[Tenant]:
         return iter(list(self._tenants.values()))
 

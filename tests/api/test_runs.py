@@ -59,14 +59,10 @@ def selector(audience, *, mode="DAILY_FULL_EXPORT", frequency="DAILY", start="20
 
 def flow_with(api: Api, *selectors, attributes=("personalEmail.address", "person.name.firstName"),
               **target_params) -> dict:
-    body_params = {"segmentSelectors": {"selectors": list(selectors)},
-                   "profileSelectors": {"selectors": [{"type": "JSON_PATH", "value": {"path": p}} for p in attributes]}}
-    flow = api.created("/flows", {
-        "name": "Audiences to S3", "flowSpec": spec("1a0514a6-33d4-4c7f-aff8-594799c47549"),
-        "sourceConnectionIds": [api.profile_source()], "targetConnectionIds": [api.s3_target(**target_params)],
-        "transformations": [{"name": "GeneralTransform", "params": body_params}],
-    })
-    return flow
+    return api.audience_flow([{"name": "GeneralTransform", "params": {
+        "segmentSelectors": {"selectors": list(selectors)},
+        "profileSelectors": {"selectors": [{"type": "JSON_PATH", "value": {"path": p}} for p in attributes]},
+    }}], **target_params)
 
 
 def runs_of(api: Api, flow_id: str) -> list[dict]:
@@ -378,11 +374,7 @@ def test_a_new_card_flow_exports_its_mapping_with_mandatory_and_dedup_rules(api,
               "profileMapping": {"mappingId": mapping, "mappingVersion": 0},
               "mandatoryFields": ["Email"],
               "primaryFields": [{"fieldType": "ATTRIBUTE", "attributePath": "person.name.firstName"}]}
-    api.created("/flows", {
-        "name": "Mapped", "flowSpec": spec("1a0514a6-33d4-4c7f-aff8-594799c47549"),
-        "sourceConnectionIds": [api.profile_source()], "targetConnectionIds": [api.s3_target()],
-        "transformations": [{"name": "GeneralTransform", "params": params}],
-    })
+    api.audience_flow([{"name": "GeneralTransform", "params": params}])
     run = advance(client, "1d")[0]
     rows = read_csv(run["files"][0]["location"])
     assert list(rows[0]) == ["firstName", "Email", "segmentMembership_status"]
