@@ -5,8 +5,9 @@ from __future__ import annotations
 from flask import Flask
 
 from .api import adhoc, admin, checks, engine, collections, errors, hooks, ims, platform_apis, runs, specs
+from .api import access, permissions
 from .api.wire import Wire
-from .domain.platform import Platform
+from .platform import Platform
 from .settings import Settings
 
 
@@ -18,6 +19,7 @@ def create_app(settings: Settings | None = None, platform: Platform | None = Non
     # Paths are matched as the real gateway matches them: '/flows/' is not '/flows'.
     app.url_map.strict_slashes = False
     hooks.install(app)
+    access.install(app)  # after the gateway checks: who may do what (api/access.py)
     errors.install(app)
     app.register_blueprint(collections.blueprint())
     app.register_blueprint(specs.bp)
@@ -27,6 +29,7 @@ def create_app(settings: Settings | None = None, platform: Platform | None = Non
     app.register_blueprint(engine.bp)
     app.register_blueprint(ims.bp)
     app.register_blueprint(checks.bp)
+    app.register_blueprint(permissions.bp)
     # Faults and the journal wrap the whole app: they see the bytes on the wire (api/wire.py).
     app.wsgi_app = Wire(app)  # type: ignore[method-assign]
     app.register_blueprint(platform_apis.bp)

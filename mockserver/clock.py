@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import threading
 import time
+from typing import Any, Callable
 
 
 class Clock:
@@ -15,6 +16,20 @@ class Clock:
         self._lock = threading.Lock()
         self._frozen_at: float | None = None
         self._offset = 0.0
+        #: Called after every change (the platform keeps the clock in its store, for every process).
+        self.on_change: Callable[[], None] = lambda: None
+
+    def state(self) -> dict[str, Any]:
+        """What the clock shows, as data: frozen at an instant, or running at an offset from real time."""
+        return {"frozenAt": self._frozen_at, "offset": self._offset}
+
+    def load(self, state: dict[str, Any] | None) -> None:
+        """Show what ``state`` (from ``state()``) says; None: real time."""
+        state = state or {}
+        with self._lock:
+            frozen = state.get("frozenAt")
+            self._frozen_at = None if frozen is None else float(frozen)
+            self._offset = float(state.get("offset") or 0.0)
 
     def now(self) -> float:
         """Seconds since the epoch, as a float."""
@@ -27,6 +42,7 @@ class Clock:
     def freeze(self, at: float | None = None) -> None:
         with self._lock:
             self._frozen_at = self.now() if at is None else float(at)
+        self.on_change()
 
     def unfreeze(self) -> None:
         """Let time run again from the instant the clock shows now."""
@@ -34,6 +50,7 @@ class Clock:
             if self._frozen_at is not None:
                 self._offset = self._frozen_at - time.time()
                 self._frozen_at = None
+        self.on_change()
 
     def set(self, at: float) -> None:
         with self._lock:
@@ -41,6 +58,7 @@ class Clock:
                 self._frozen_at = float(at)
             else:
                 self._offset = float(at) - time.time()
+        self.on_change()
 
     def advance(self, seconds: float) -> None:
         self.set(self.now() + seconds)
@@ -49,6 +67,7 @@ class Clock:
         with self._lock:
             self._frozen_at = None
             self._offset = 0.0
+        self.on_change()
 
     @property
     def frozen(self) -> bool:

@@ -10,6 +10,8 @@ Fixtures:
   schedules reached, return the finished runs), and ``platform`` (the emulated service, in-process).
 * ``flowservice_faults``: add fault rules (``add(kind=..., ...)``); they end with the test.
 * ``flowservice_clock``: the mock's clock (``freeze``, ``set``, ``advance``); back to real time after the test.
+* ``flowservice_permissions``: who holds which permissions (``set(document)``, ``grant(*names, client=...,
+  sandboxes=...)``, ``get()``, ``clear()``); back to the start-up configuration after the test.
 * ``flowservice_mock_settings`` (session): the mock's settings; override it in a conftest.py.
 
 Markers:
@@ -20,6 +22,9 @@ Markers:
   seconds; ``at=None`` freezes it at the test's start).
 * ``@pytest.mark.flowservice_conformant(min_poll_interval=5)``: with the ``flowservice_mock`` fixture,
   fail the test when the journal holds conformance violations after its body ran.
+* ``@pytest.mark.flowservice_permissions({"<client id>": {"permissions": [...]}})``, or
+  ``flowservice_permissions("View Destinations", ..., client=None, sandboxes=None)``: the permissions
+  document for the test (the keyword form: the mock's own client, ``headers["x-api-key"]``, holds those).
 """
 
 from __future__ import annotations
@@ -47,6 +52,8 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "flowservice_clock(at=None): freeze flowservice-mock's clock for this test")
     config.addinivalue_line("markers", "flowservice_conformant(min_poll_interval=5): fail the test on "
                                        "conformance violations in flowservice-mock's journal")
+    config.addinivalue_line("markers", "flowservice_permissions(document or *permissions, client=None, "
+                                       "sandboxes=None): flowservice-mock's permissions for this test")
 
 
 class RunningMock:
@@ -69,12 +76,24 @@ class RunningMock:
         return self.platform.clock
 
     def reset(self) -> None:
-        """Forget entities, journal and fault rules; real time again."""
+        """Forget entities, journal and fault rules; real time again; the start-up permissions."""
         platform = self.platform
         platform.reset()
         platform.journal.clear()
         platform.faults.clear()
         platform.clock.reset()
+        platform.permissions.restore()
+
+    def set_permissions(self, document: Any) -> dict:
+        """Replace the permissions document (``{}`` or None: every client holds everything)."""
+        return self.platform.permissions.set(document)
+
+    def grant(self, *permissions: str, client: str | None = None, sandboxes: Any = None) -> dict:
+        """Only ``client`` (default: this mock's ``x-api-key``) holds ``permissions`` (in ``sandboxes``)."""
+        entry: dict[str, Any] = {"permissions": list(permissions)}
+        if sandboxes is not None:
+            entry["sandboxes"] = list(sandboxes)
+        return self.set_permissions({client or self.headers["x-api-key"]: entry})
 
     def advance(self, seconds: float) -> list[dict]:
         """Move the clock forward and export what the schedules reached; returns the runs made
@@ -156,6 +175,12 @@ def flowservice_mock(flowservice_mock_server: Any, request: pytest.FixtureReques
     # iter_markers gives the closest (lowest) marker first; rules go in reading order.
     for marker in reversed(list(request.node.iter_markers("flowservice_fault"))):
         mock.add_fault(*marker.args, **marker.kwargs)
+    permissions = request.node.get_closest_marker("flowservice_permissions")
+    if permissions is not None:
+        if len(permissions.args) == 1 and not isinstance(permissions.args[0], str):
+            mock.set_permissions(permissions.args[0])
+        else:
+            mock.grant(*permissions.args, **permissions.kwargs)
     clock = request.node.get_closest_marker("flowservice_clock")
     if clock is not None:
         mock.clock.freeze(clock.kwargs.get("at", clock.args[0] if clock.args else None))
@@ -198,3 +223,27 @@ def flowservice_faults(flowservice_mock: RunningMock) -> Faults:
 @pytest.fixture
 def flowservice_clock(flowservice_mock: RunningMock) -> Any:
     return flowservice_mock.clock
+
+
+class PermissionsControl:
+    """Access control of the test's mock."""
+
+    def __init__(self, mock: RunningMock) -> None:
+        self._mock = mock
+
+    def set(self, document: Any) -> dict:
+        return self._mock.set_permissions(document)
+
+    def grant(self, *permissions: str, client: str | None = None, sandboxes: Any = None) -> dict:
+        return self._mock.grant(*permissions, client=client, sandboxes=sandboxes)
+
+    def get(self) -> dict:
+        return self._mock.platform.permissions.document()
+
+    def clear(self) -> int:
+        return self._mock.platform.permissions.clear()
+
+
+@pytest.fixture
+def flowservice_permissions(flowservice_mock: RunningMock) -> PermissionsControl:
+    return PermissionsControl(flowservice_mock)

@@ -12,10 +12,18 @@ import re
 from dataclasses import dataclass, fields, replace
 from typing import Any, Mapping
 
+from .text import parse_int, parse_number, shown
+
 #: Response profiles: how PATCH of a flow and DELETE answer (docs/fidelity.md, §7.5).
 PROFILES = ("default", "seed", "current")
 
 ENV_PREFIX = "FLOWSERVICE_MOCK_"
+#: The integer limits on requests (each at least 1).
+LIMITS = ("max_body_bytes", "max_depth", "max_patch_operations", "max_entity_bytes",
+          "max_query_length", "max_id_length", "max_headers")
+_INTEGERS = frozenset({"port", "threads", "journal_size", "journal_body_limit", "export_max_rows", *LIMITS})
+#: The HTTP server's integer limits (request_timeout may be 0, the others at least 1).
+SERVER_INTEGERS = ("connection_limit", "channel_timeout", "request_timeout", "max_request_header_size")
 _HH_MM = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
 
 
@@ -48,6 +56,16 @@ class Settings:
     journal_admin: bool = False
     #: A JSON file of fault rules to load at start (a list of rules, as POST /_mock/faults takes).
     faults_file: str | None = None
+    #: Where the state lives: ``memory``, ``sqlite:PATH`` (one file, survives restarts) or
+    #: ``redis://HOST:PORT/DB`` (several processes share it). docs/design.md, "Store backends".
+    store: str = "memory"
+    #: A snapshot (``GET /_mock/state``) to load at start, replacing the tenants it holds.
+    load_state: str | None = None
+    #: The key snapshots seal secrets with (any text); None: a key made for the store and kept in it.
+    secrets_key: str | None = None
+    #: A JSON file of permissions to load at start (a document as PUT /_mock/permissions takes);
+    #: None: every client holds every permission (docs/fidelity.md, "Access control").
+    permissions_file: str | None = None
     #: Platform data to export (written by ``flowservice-mock seed`` / ``load``); None: small demo data.
     data_dir: str | None = None
     #: The local folder export files land in (one sub-folder per bucket, container or SFTP root).
@@ -61,6 +79,24 @@ class Settings:
     #: Run due exports as the clock passes them, checked every this many seconds; 0: only when
     #: the clock is moved or runs are read.
     scheduler_interval: float = 1.0
+    #: What the HTTP server lets a client hold (docs/design.md, "Slow and idle clients"): open
+    #: connections at once; seconds a connection may stay silent before it is closed; seconds a
+    #: client may take to send one whole request, headers and body (0: no limit); bytes of a
+    #: request's headers (431 above).
+    connection_limit: int = 1000
+    channel_timeout: int = 30
+    request_timeout: int = 30
+    max_request_header_size: int = 65536
+    #: Limits on what a client may send (docs/fidelity.md, "Limits"): bytes of a request body
+    #: (413 above), nesting of a body and of an entity as stored, operations of one JSON Patch,
+    #: characters of a query string and of an id in a path, and request headers.
+    max_body_bytes: int = 1_048_576
+    max_depth: int = 200
+    max_patch_operations: int = 1000
+    max_entity_bytes: int = 1_048_576
+    max_query_length: int = 8192
+    max_id_length: int = 256
+    max_headers: int = 100
 
     def __post_init__(self) -> None:
         if self.profile not in PROFILES:
@@ -75,6 +111,15 @@ class Settings:
             raise ValueError("export_max_rows must be at least 1")
         if self.scheduler_interval < 0:
             raise ValueError("scheduler_interval must not be negative")
+        if not (self.store == "memory" or self.store.startswith(("sqlite:", "redis://", "rediss://", "valkey://"))):
+            raise ValueError(f"store must be memory, sqlite:PATH or redis://HOST:PORT/DB, not {self.store!r}")
+        for name in SERVER_INTEGERS:
+            least = 0 if name == "request_timeout" else 1
+            if getattr(self, name) < least:
+                raise ValueError(f"{name} must be at least {least}")
+        for name in LIMITS:
+            if getattr(self, name) < 1:
+                raise ValueError(f"{name} must be at least 1")
         if not _HH_MM.match(self.segment_evaluation_time):
             raise ValueError(f"segment_evaluation_time must be HH:MM (UTC), not {self.segment_evaluation_time!r}")
 
@@ -108,13 +153,22 @@ class Settings:
 
 
 def _parse(name: str, raw: str) -> Any:
-    if name in ("port", "threads", "journal_size", "journal_body_limit", "export_max_rows"):
-        return int(raw)
+    try:
+        return _parse_value(name, raw)
+    except ValueError:
+        raise ValueError(f"{ENV_PREFIX}{name.upper()} must be a number, not {shown(raw)}") from None
+
+
+def _parse_value(name: str, raw: str) -> Any:
+    if name in _INTEGERS:
+        return parse_int(raw)
+    if name in SERVER_INTEGERS:
+        return parse_int(raw)
     if name == "scheduler_interval":
-        return float(raw)
+        return parse_number(raw)
     if name == "seed":
-        return int(raw) if raw.strip() else None
-    if name in ("faults_file", "data_dir", "s3_endpoint_url"):
+        return parse_int(raw) if raw.strip() else None
+    if name in ("faults_file", "permissions_file", "data_dir", "s3_endpoint_url", "load_state", "secrets_key"):
         return raw.strip() or None
     if name in ("require_sandbox_header", "lenient_if_match", "reveal_secrets", "journal_admin"):
         return raw.strip().lower() in ("1", "true", "yes", "on")

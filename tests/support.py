@@ -11,7 +11,7 @@ from contracts.bodies import (  # noqa: F401 - re-exported for the tests
 )
 from mockserver import create_app
 from mockserver.domain.catalog import Catalog
-from mockserver.domain.platform import Platform
+from mockserver.platform import Platform
 from mockserver.settings import Settings
 
 BASE = "/data/foundation/flowservice"

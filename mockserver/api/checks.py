@@ -8,6 +8,7 @@ from ..checks.conformance import report
 from ..checks.journal import valid_status_filter
 from ..checks.rules import Options
 from ..domain.errors import body_missing, not_found, validation_failed
+from ..text import parse_int, parse_number, shown
 from .requests import json_body
 from .responses import empty_response, json_response, platform
 
@@ -20,14 +21,15 @@ def _query(allowed: tuple[str, ...]) -> dict[str, str]:
     args = request.args
     unknown = sorted(set(args) - set(allowed))
     if unknown:
-        raise validation_failed(f"Unknown query parameter '{unknown[0]}'; known: {', '.join(allowed)}.")
+        raise validation_failed(f"Unknown query parameter '{shown(unknown[0])}'; known: {', '.join(allowed)}.")
     return {name: args.get(name, "") for name in allowed if name in args}
 
 
 def _whole(name: str, value: str, minimum: int) -> int:
-    if not value.isdigit() or int(value) < minimum:
-        raise validation_failed(f"Query parameter '{name}' must be a whole number of at least {minimum}.")
-    return int(value)
+    try:
+        return parse_int(value, minimum)
+    except ValueError:
+        raise validation_failed(f"Query parameter '{name}' must be a whole number of at least {minimum}.") from None
 
 
 @bp.get("/requests")
@@ -59,11 +61,10 @@ def conformance() -> Response:
     options = Options()
     if "minPollInterval" in query:
         try:
-            interval = float(query["minPollInterval"])
+            interval = parse_number(query["minPollInterval"], 0, 86400)
         except ValueError:
-            interval = -1.0
-        if not 0 <= interval <= 86400:
-            raise validation_failed("Query parameter 'minPollInterval' must be seconds between 0 and 86400.")
+            raise validation_failed(
+                "Query parameter 'minPollInterval' must be seconds between 0 and 86400.") from None
         options = Options(min_poll_interval=interval)
     return json_response(report(platform().journal.exchanges(), options))
 

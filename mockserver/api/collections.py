@@ -54,7 +54,7 @@ def _routes(bp: Blueprint, collection: str, attr: str) -> None:
         return updated_response(entity, settings.patch_status, settings.patch_has_body)
 
     def delete(entity_id: str) -> Response:
-        resource().delete(caller(), entity_id)
+        resource().delete(caller(), entity_id, request.headers.get("If-Match"))
         return empty_response(platform().settings.delete_status)
 
     bp.add_url_rule(f"/{collection}", f"{collection}_list", list_entities, methods=["GET"])

@@ -21,7 +21,7 @@ bp = Blueprint("engine", __name__, url_prefix="/_mock")
 
 #: Longest a clock change or a run waits for the exports it started before answering.
 WAIT_SECONDS = 120.0
-_DURATION = re.compile(r"(\d+(?:\.\d+)?)([wdhms])")
+_DURATION = re.compile(r"([0-9]{1,12}(?:\.[0-9]{1,9})?)([wdhms])")
 _UNIT_SECONDS = {"w": 604800, "d": 86400, "h": 3600, "m": 60, "s": 1}
 #: The clock's range: instants outside it cannot be shown as dates (nor name files). The end
 #: is a year short of 9999-12-31, so that a running clock set there does not run out of dates.

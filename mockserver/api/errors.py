@@ -7,7 +7,8 @@ import logging
 from flask import Flask, Response, g
 from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound
 
-from ..domain.errors import ApiError, FlowServiceError
+from ..domain.errors import ApiError, FlowServiceError, store_unavailable
+from ..store import StoreUnavailable
 from .responses import json_response
 
 log = logging.getLogger(__name__)
@@ -15,6 +16,7 @@ log = logging.getLogger(__name__)
 
 def install(app: Flask) -> None:
     app.register_error_handler(ApiError, render)
+    app.register_error_handler(StoreUnavailable, _store_unavailable)
     app.register_error_handler(NotFound, _not_found)
     app.register_error_handler(MethodNotAllowed, _method_not_allowed)
     app.register_error_handler(HTTPException, _http_error)
@@ -23,6 +25,11 @@ def install(app: Flask) -> None:
 
 def render(error: ApiError) -> Response:
     return json_response(error.body(g.get("request_id", "")), error.status, error.headers() or None)
+
+
+def _store_unavailable(error: StoreUnavailable) -> Response:
+    log.warning("store unavailable: %s", error)
+    return render(store_unavailable())
 
 
 def _not_found(error: NotFound) -> Response:

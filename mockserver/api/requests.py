@@ -4,20 +4,18 @@ from __future__ import annotations
 
 from typing import Any, Callable
 
-import orjson
 from flask import g, request
 
 from ..domain.context import Caller
 from ..domain.errors import ApiError, validation_failed
+from ..domain.limits import depth, may_be_deeper
+from ..text import InvalidJson, loads
+from .responses import platform
 from .wire import REQUEST_BODY
 
 
 def caller() -> Caller:
     return g.caller
-
-
-#: Deepest nesting a body may have; deeper documents are refused before anything copies them.
-MAX_DEPTH = 200
 
 
 def json_body(refuse: Callable[[str], ApiError] = validation_failed) -> Any:
@@ -30,26 +28,14 @@ def json_body(refuse: Callable[[str], ApiError] = validation_failed) -> Any:
     if not data.strip():
         return None
     try:
-        body = orjson.loads(data)
-    except orjson.JSONDecodeError as exc:
+        body = loads(data)
+    except InvalidJson as exc:
         raise refuse(f"The request body is not valid JSON: {exc}.") from None
+    max_depth = platform().settings.max_depth
     # Counting brackets is cheap and rules out deep nesting for nearly every body.
-    if data.count(b"[") + data.count(b"{") > MAX_DEPTH and _depth(body) > MAX_DEPTH:
-        raise refuse(f"The request body is nested deeper than {MAX_DEPTH} levels.")
+    if may_be_deeper(data, max_depth) and depth(body) > max_depth:
+        raise refuse(f"The request body is nested deeper than {max_depth} levels.")
     return body
-
-
-def _depth(value: Any) -> int:
-    deepest, stack = 0, [(value, 1)]
-    while stack:
-        node, depth = stack.pop()
-        if isinstance(node, dict):
-            node = node.values()
-        elif not isinstance(node, list):
-            continue
-        deepest = max(deepest, depth)
-        stack.extend((child, depth + 1) for child in node)
-    return deepest
 
 
 def query_args() -> dict[str, list[str]]:

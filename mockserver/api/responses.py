@@ -8,7 +8,7 @@ import orjson
 from flask import Response, current_app
 from werkzeug.datastructures import Headers
 
-from ..domain.platform import Platform
+from ..platform import Platform
 
 FLOW_SERVICE_BASE = "/data/foundation/flowservice"
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import io
 import os
+import re
 import time
 from typing import Any, Callable, Iterable
 
@@ -18,7 +19,14 @@ import orjson
 from flask import Flask
 from waitress.channel import ClientDisconnected
 
+from ..domain.errors import store_unavailable
+from ..store import StoreUnavailable
+from ..text import parse_int
+from . import limits
+
 ADMIN_PREFIX = "/_mock/"
+#: A client's x-request-id is echoed when it is a short printable word; otherwise one is made.
+_REQUEST_ID = re.compile(r"[!-~]{1,128}")
 #: The environ key under which the request id reaches the app (api/hooks.py).
 REQUEST_ID = "flowservice.request_id"
 #: The environ key under which a body the edge has already read reaches the app (api/requests.py).
@@ -40,7 +48,9 @@ class Wire:
 
     def __call__(self, environ: dict, start_response: Callable) -> Iterable[bytes]:
         # Every answer carries the request id (fault answers too): set once, here, for all.
-        request_id = environ.get("HTTP_X_REQUEST_ID") or os.urandom(16).hex()
+        request_id = environ.get("HTTP_X_REQUEST_ID")
+        if request_id is None or not _REQUEST_ID.fullmatch(request_id):
+            request_id = os.urandom(16).hex()
         environ[REQUEST_ID] = request_id
 
         def start(status: str, headers: list, *exc_info: Any) -> Callable:
@@ -49,6 +59,10 @@ class Wire:
 
         platform = self.app.extensions["flowservice"]
         path = environ.get("PATH_INFO", "")
+        try:
+            platform.refresh()  # the clock, faults and permissions as another process may have set them
+        except StoreUnavailable:
+            return self._exchange(environ, start, platform, None, False, store_unavailable())
         admin = path.startswith(ADMIN_PREFIX)
         journal = platform.journal
         record = journal.enabled and (not admin or platform.settings.journal_admin)
@@ -59,21 +73,24 @@ class Wire:
                 environ.get("REQUEST_METHOD", "GET"), path,
                 environ.get("HTTP_X_GW_IMS_ORG_ID"), environ.get("HTTP_X_SANDBOX_NAME"),
             )
-        if not record and rule is None:
+        refused = limits.refusal(environ, platform.settings)
+        if not record and rule is None and refused is None:
             return self.inner(environ, start)
-        return self._exchange(environ, start, platform, rule, record)
+        return self._exchange(environ, start, platform, rule, record, refused)
 
     def _exchange(self, environ: dict, start_response: Callable, platform: Any, rule: Any,
-                  record: bool) -> Iterable[bytes]:
+                  record: bool, refused: Any = None) -> Iterable[bytes]:
         started_at, started = time.time(), time.perf_counter()
-        request_body = _read_body(environ) if record else b""
+        if refused is not None:  # answered before the body is read, and never faulted
+            rule = None
+        request_body = _read_body(environ) if record and refused is None else b""
         if rule is not None and rule.latency_ms:
             time.sleep(rule.latency_ms / 1000)
-        answer = None if rule is None else rule.error()
+        answer = refused if rule is None else rule.error()
         if rule is not None and rule.kind == "drop":
             status, headers, body = None, [], b""
         elif answer is not None:
-            status, headers, body = _render(answer, environ[REQUEST_ID], rule.retry_after)
+            status, headers, body = _render(answer, environ[REQUEST_ID], rule and rule.retry_after)
             start_response(f"{status} {_REASONS.get(status, '')}".rstrip(), headers)
         else:
             status, headers, body = self._call_app(environ, start_response)
@@ -109,9 +126,10 @@ class Wire:
 def _read_body(environ: dict) -> bytes:
     """The request body, read once: handed to the app as bytes, and put back as a stream for Flask."""
     length = environ.get("CONTENT_LENGTH", "")
-    if not length.isdigit() or length == "0":
+    size = parse_int(length, 0) if length else 0  # limits.refusal has checked it
+    if not size:
         return b""
-    body = environ["wsgi.input"].read(int(length))
+    body = environ["wsgi.input"].read(size)
     environ["wsgi.input"] = io.BytesIO(body)
     environ[REQUEST_BODY] = body
     return body
@@ -133,5 +151,6 @@ def _render(error: Any, request_id: str, retry_after: int | None) -> tuple[int, 
     return error.status, headers, body
 
 
-_REASONS = {401: "Unauthorized", 429: "Too Many Requests", 500: "Internal Server Error",
-            502: "Bad Gateway", 503: "Service Unavailable"}
+_REASONS = {400: "Bad Request", 401: "Unauthorized", 413: "Content Too Large", 414: "URI Too Long",
+            429: "Too Many Requests", 431: "Request Header Fields Too Large",
+            500: "Internal Server Error", 502: "Bad Gateway", 503: "Service Unavailable"}

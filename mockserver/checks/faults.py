@@ -11,13 +11,13 @@ from __future__ import annotations
 
 import fnmatch
 import itertools
-import json
 import random
 import re
 import threading
-from typing import Any
+from typing import Any, Callable
 
 from ..domain.errors import ApiError, FlowServiceError, GatewayError, validation_failed
+from ..text import loads
 
 KINDS = ("status", "token-expired", "latency", "drop")
 STATUSES = (429, 500, 502, 503)
@@ -117,6 +117,28 @@ class FaultRules:
         self._lock = threading.Lock()
         self._ids = itertools.count(1)
         self._seed = seed
+        #: Called after every change (the platform keeps the rules in its store, for every process).
+        self.on_change: Callable[[], None] = lambda: None
+
+    def state(self) -> list[dict]:
+        """The rules as data (their definitions; how often each matched is this process's own)."""
+        with self._lock:
+            return [_definition(rule) for rule in self._rules]
+
+    def load(self, state: list[dict] | None) -> None:
+        """Replace the rules by those of ``state`` (from ``state()``), unless they are the same:
+        then each keeps its count of matches, so that ``every`` and ``times`` go on."""
+        state = state or []
+        if state == self.state():
+            return
+        rules = []
+        for item in state:
+            rule = parse({k: v for k, v in item.items() if k != "id"}, item["id"], self._seed)
+            rules.append(rule)
+        with self._lock:
+            self._rules = rules
+            highest = max((int(r.id.rsplit("-", 1)[1]) for r in rules if r.id.rsplit("-", 1)[-1].isdigit()), default=0)
+            self._ids = itertools.count(highest + 1)
 
     @property
     def active(self) -> bool:
@@ -130,6 +152,7 @@ class FaultRules:
             for rule in parsed:
                 rule.id = f"fault-{next(self._ids)}"
                 self._rules.append(rule)
+        self.on_change()
         return parsed
 
     def load_file(self, path: str) -> list[FaultRule]:
@@ -145,12 +168,15 @@ class FaultRules:
             kept = [r for r in self._rules if r.id != rule_id]
             removed = len(kept) != len(self._rules)
             self._rules = kept
-            return removed
+        if removed:
+            self.on_change()
+        return removed
 
     def clear(self) -> int:
         with self._lock:
             count, self._rules = len(self._rules), []
-            return count
+        self.on_change()
+        return count
 
     def decide(self, method: str, path: str, org: str | None, sandbox: str | None) -> FaultRule | None:
         """The rule that fires for this request, if any."""
@@ -161,11 +187,16 @@ class FaultRules:
         return None
 
 
+def _definition(rule: FaultRule) -> dict:
+    """A rule as POST /_mock/faults takes it, with its id."""
+    return {k: v for k, v in rule.to_json().items() if k not in ("matched", "injected")}
+
+
 def read_file(path: str) -> Any:
     """The rules of a faults file, checked (ValueError with the reason otherwise)."""
     try:
-        with open(path, encoding="utf-8") as file:
-            data = json.load(file)
+        with open(path, "rb") as file:
+            data = loads(file.read())
     except (OSError, ValueError) as exc:
         raise ValueError(f"cannot read the faults file {path}: {exc}") from None
     try:

@@ -2,9 +2,9 @@
 
 Kept compactly: one raw row per exchange, bodies as bytes capped at ``body_limit`` (a longer body
 keeps its head and its tail, so that a list's ``_links``, which comes last, survives). Nothing
-leaves the journal unredacted (``redaction``): bodies that can hold secrets are redacted as they
-are recorded, headers and query strings when the journal is read, which keeps the work done on
-every request small.
+leaves the journal unredacted (``mockserver.redaction``): bodies are redacted as they are
+recorded (a body that names no secret is left unparsed), headers and query strings when the
+journal is read, which keeps the work done on every request small.
 """
 
 from __future__ import annotations
@@ -18,12 +18,10 @@ from typing import Any, Iterable
 
 import orjson
 
-from . import redaction
+from .. import redaction
+from ..domain.limits import depth, may_be_deeper
 
 IMS_PREFIX = "/ims/"
-#: Where requests carry secrets: base connections (auth params) and the IMS stand-in (client
-#: secrets). Only their bodies are scanned, since scanning costs as much as the rest of the journal.
-SECRET_BODY_PATHS = ("/data/foundation/flowservice/connections", IMS_PREFIX)
 #: Bytes of a capped body kept from its end.
 TAIL = 512
 
@@ -90,15 +88,23 @@ class Exchange:
         }
 
 
+#: Deepest body the journal shows parsed (the rest as text): its answer nests bodies 4 levels down.
+SHOWN_DEPTH = 100
+
+
 def _body(data: bytes, size: int) -> dict:
     truncated = len(data) != size
     text = data.decode("utf-8", "replace")
     body: Any = text
     if data and not truncated:
         try:
-            body = orjson.loads(data)
+            parsed = orjson.loads(data)
         except orjson.JSONDecodeError:
             pass
+        else:
+            # Shown parsed unless so deep that the journal's own answer could not hold it.
+            if not (may_be_deeper(data, SHOWN_DEPTH) and depth(parsed) > SHOWN_DEPTH):
+                body = parsed
     return {"body": body if data else None, "bodySize": size, "bodyTruncated": truncated}
 
 
@@ -132,8 +138,8 @@ class Journal:
         secrets are redacted here, before capping, since a capped body cannot be parsed.
         ``request_headers`` is keyed by environ names and must be the caller's own copy.
         """
-        if path.startswith(SECRET_BODY_PATHS):
-            request_body = self._redact_body(request_body, request_headers.get("CONTENT_TYPE", ""))
+        # Every path: a client may send credentials anywhere (a '//' in the path, a wrong route).
+        request_body = self._redact_body(request_body, request_headers.get("CONTENT_TYPE", ""))
         if self._scan_answers or path.startswith(IMS_PREFIX):
             response_body = self._redact_body(response_body, "application/json")
         # deque.append and count's next are atomic: no lock on the request path.
@@ -143,8 +149,7 @@ class Journal:
             self._cap(response_body), len(response_body), fault,
         ))
 
-    @staticmethod
-    def _finish(raw: tuple) -> Exchange:
+    def _finish(self, raw: tuple) -> Exchange:
         """The stored row as an Exchange, with its headers and query string redacted."""
         (number, at, duration, method, path, query, request_headers, request_body, request_size,
          status, response_headers, response_body, response_size, fault) = raw
@@ -152,7 +157,7 @@ class Journal:
         client = _redact_headers(headers)
         request_id = next((v for k, v in response_headers if k == "x-request-id"), None)
         return Exchange(
-            number, at, duration, method, path, redaction.query(query),
+            number, at, duration, method, path, redaction.query(query, self._redact_body.keys),
             headers.get("HTTP_X_GW_IMS_ORG_ID"), headers.get("HTTP_X_SANDBOX_NAME"),
             tuple(headers.items()), request_body, request_size,
             status, tuple(response_headers), response_body, response_size,

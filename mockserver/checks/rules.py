@@ -14,7 +14,7 @@ from typing import Callable, Iterable, Iterator
 from urllib.parse import parse_qsl
 
 from .journal import Exchange
-from .redaction import MARK
+from ..redaction import MARK
 
 FLOW_SERVICE = "/data/foundation/flowservice"
 EXPERIENCE_LEAGUE = "https://experienceleague.adobe.com/en/docs/experience-platform"
@@ -295,3 +295,29 @@ def no_secrets_in_query(exchanges: list[Exchange], options: Options) -> Iterator
         if names:
             yield Finding("no-secrets-in-query", e, f"Credential(s) in the query string: {', '.join(names)}; "
                                                     "send them in headers.")
+
+
+@rule("repeat-after-403", "No unchanged re-send of a request answered 403",
+      "https://www.rfc-editor.org/rfc/rfc9110#section-15.5.4")
+def repeat_after_403(exchanges: list[Exchange], options: Options) -> Iterator[Finding]:
+    # RFC 9110: "The client SHOULD NOT automatically repeat the request with the same credentials."
+    # Same request: method, path, query, body, sandbox and credentials (token and x-api-key) of one
+    # client. A change of the permissions (PUT or DELETE /_mock/permissions, journaled with
+    # journal_admin) makes the next try a new one.
+    refused: dict[tuple, Exchange] = {}
+    for e in exchanges:
+        if e.path.startswith("/_mock/permissions") and e.method in ("PUT", "DELETE"):
+            refused.clear()
+            continue
+        if not e.path.startswith("/data/"):
+            continue
+        key = (client_of(e), e.header("authorization"), (e.header("x-sandbox-name") or "").strip(),
+               e.method, e.path, e.query or "", e.request_size, e.request_body or b"")
+        first = refused.get(key)
+        if first is not None:
+            yield Finding("repeat-after-403", e, f"The same request as #{first.id}, answered 403, sent again "
+                                                 "unchanged; change the credentials or the permissions first.")
+        if e.status == 403:
+            refused.setdefault(key, e)
+        elif first is not None and e.status is not None:
+            del refused[key]

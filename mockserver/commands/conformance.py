@@ -12,7 +12,7 @@ import sys
 from urllib.parse import urlencode
 
 from ..checks.conformance import render_text
-from . import UsageError
+from . import UsageError, number
 from .admin_client import call, refusal
 
 NAME = "conformance"
@@ -21,7 +21,7 @@ HELP = "report how a client used the API (rules run over a running mock's reques
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--url", required=True, help="the running mock, e.g. http://127.0.0.1:8080")
-    parser.add_argument("--min-poll-interval", type=float,
+    parser.add_argument("--min-poll-interval", type=number,
                         help="shortest sane interval between two polls of the same runs, seconds (default 5)")
     parser.add_argument("--json", action="store_true", help="print the report as JSON")
 

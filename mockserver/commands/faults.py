@@ -8,7 +8,7 @@ import sys
 from typing import Any
 
 from ..checks.faults import KINDS, STATUSES, read_file
-from . import UsageError
+from . import UsageError, integer, number
 from .admin_client import call, refusal
 
 NAME = "faults"
@@ -27,13 +27,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     actions = parser.add_subparsers(dest="action", required=True)
     add = actions.add_parser("add", help="add one rule")
     add.add_argument("--kind", choices=KINDS, help="status (default with --status), token-expired, latency, drop")
-    add.add_argument("--status", type=int, choices=STATUSES, help="the status of a status fault")
-    add.add_argument("--retry-after", type=int, help="Retry-After seconds of a 429/503 (429 default: 1)")
-    add.add_argument("--latency-ms", type=int, help="delay before answering, milliseconds")
-    add.add_argument("--every", type=int, help="fault every Nth matching request")
-    add.add_argument("--probability", type=float, help="fault a matching request with this probability")
-    add.add_argument("--seed", type=int, help="seed of the probability")
-    add.add_argument("--times", type=int, help="fault at most this many times")
+    add.add_argument("--status", type=integer, choices=STATUSES, help="the status of a status fault")
+    add.add_argument("--retry-after", type=integer, help="Retry-After seconds of a 429/503 (429 default: 1)")
+    add.add_argument("--latency-ms", type=integer, help="delay before answering, milliseconds")
+    add.add_argument("--every", type=integer, help="fault every Nth matching request")
+    add.add_argument("--probability", type=number, help="fault a matching request with this probability")
+    add.add_argument("--seed", type=integer, help="seed of the probability")
+    add.add_argument("--times", type=integer, help="fault at most this many times")
     add.add_argument("--method", help="only this HTTP method")
     add.add_argument("--path", help="only paths matching this glob, e.g. '/data/foundation/flowservice/flows*'")
     add.add_argument("--org", help="only this IMS org (x-gw-ims-org-id)")

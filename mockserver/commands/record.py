@@ -6,7 +6,7 @@ import argparse
 import threading
 from pathlib import Path
 
-from . import UsageError
+from . import UsageError, integer
 
 NAME = "record"
 HELP = "proxy requests to an upstream Flow Service and record each exchange as a fixture (secrets redacted)"
@@ -16,7 +16,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--upstream", required=True, help="base URL to forward to, e.g. https://platform.adobe.io")
     parser.add_argument("--out", type=Path, required=True, help="directory of the recorded sequence")
     parser.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
-    parser.add_argument("--port", type=int, default=8081, help="port to listen on (default 8081; 0 picks one)")
+    parser.add_argument("--port", type=integer, default=8081, help="port to listen on (default 8081; 0 picks one)")
 
 
 def run(args: argparse.Namespace) -> int:

@@ -8,7 +8,7 @@ import time
 from datetime import datetime, timezone
 from pathlib import Path
 
-from . import UsageError
+from . import UsageError, integer
 from .progress import Progress
 
 NAME = "seed"
@@ -17,9 +17,9 @@ HELP = "write synthetic profiles, audiences and dataset rows into a data directo
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--data-dir", type=Path, required=True, help="the directory to write (created if missing)")
-    parser.add_argument("--profiles", type=int, required=True, help="how many profiles")
-    parser.add_argument("--audiences", type=int, default=5, help="how many audiences (default 5)")
-    parser.add_argument("--seed", type=int, default=0, help="the seed: the same seed and time give the same data")
+    parser.add_argument("--profiles", type=integer, required=True, help="how many profiles")
+    parser.add_argument("--audiences", type=integer, default=5, help="how many audiences (default 5)")
+    parser.add_argument("--seed", type=integer, default=0, help="the seed: the same seed and time give the same data")
     parser.add_argument("--reference-time",
                         help="ISO 8601 date-time or epoch seconds around which qualification and ingest times "
                              "spread (30 days before to 14 days after); default: today 00:00 UTC")

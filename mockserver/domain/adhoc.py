@@ -9,13 +9,14 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from ..engine import plans, schedule
+from . import schedule
+from .flows import exported
 from . import runs
 from .context import Caller
 from .errors import PlainMessageError
 
 if TYPE_CHECKING:
-    from .platform import Platform
+    from ..platform import Platform
 
 #: Audiences one job may activate (the guardrail of both documents).
 MAX_AUDIENCES = 80
@@ -65,7 +66,7 @@ class AdhocActivation:
 
     def _check(self, caller: Caller, flow: dict, audiences: list[str]) -> None:
         now = self.platform.clock.now()
-        mapped = {entity.split(":", 1)[1]: item for entity, item in plans.entities(caller.tenant, flow)
+        mapped = {entity.split(":", 1)[1]: item for entity, item in exported(caller.tenant, flow)
                   if entity.startswith("segment:")}
         outside = [
             audience for audience in audiences

@@ -48,6 +48,7 @@ class Catalog:
         self.public_connection_specs = [self.public(s) for s in self._connection_specs.values()]
         self.public_flow_specs = list(self._flow_specs.values())
         self._validators: dict[int, "Draft7Validator"] = {}
+        self._secret_keys: frozenset[str] | None = None
 
     @staticmethod
     def public(spec: dict) -> dict:
@@ -94,11 +95,13 @@ class Catalog:
         return frozenset(k for k, v in props.items() if isinstance(v, dict) and v.get("format") == "password")
 
     def all_secret_keys(self) -> frozenset[str]:
-        """Every auth param that some connection spec marks as a secret."""
-        return frozenset(
-            key for spec in self._connection_specs.values() for auth in self.auth_specs(spec)
-            for key in self.secret_keys(auth)
-        )
+        """Every auth param that some connection spec marks as a secret (computed once)."""
+        if self._secret_keys is None:
+            self._secret_keys = frozenset(
+                key for spec in self._connection_specs.values() for auth in self.auth_specs(spec)
+                for key in self.secret_keys(auth)
+            )
+        return self._secret_keys
 
     def schema_validator(self, schema: dict) -> "Draft7Validator":
         """A compiled validator for a schema of this catalogue (cached: specs never change)."""

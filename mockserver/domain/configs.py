@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Mapping
 
+from ..text import parse_int, shown
 from .catalog import DATA_LAKE_SPEC_ID, Catalog
 from .errors import invalid_request
 
@@ -48,9 +49,6 @@ def _int(text: str | None, name: str, default: int, low: int, high: int | None) 
     if text is None:
         return default
     try:
-        value = int(text)
+        return parse_int(text, low, high)
     except ValueError:
-        value = low - 1
-    if value < low or (high is not None and value > high):
-        raise invalid_request(1452, f"Invalid value {text} for field {name}.")
-    return value
+        raise invalid_request(1452, f"Invalid value {shown(text)} for field {name}.") from None

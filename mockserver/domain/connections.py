@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 from typing import Any
 
+from ..redaction import MASK
 from .context import Caller
 from .errors import (
     auth_spec_not_found, connection_in_use, connection_spec_immutable, validation_failed,
@@ -14,12 +15,14 @@ from .specs import connection_spec_ref
 from .validation import check_schema, optional_string, require_object, require_string
 
 #: What GET shows in place of a secret auth param (see docs/fidelity.md).
-SECRET_MASK = "********"
+SECRET_MASK = MASK
 
 
 class Connections(Resource):
     collection = "connections"
     patchable = frozenset({"name", "description", "auth", "encryption", "connectionSpec"})
+    # Filters, sorts and patches see secrets masked (docs/fidelity.md, "Secrets").
+    patch_presented = True
 
     def build(self, caller: Caller, body: Any) -> dict:
         body = require_object(body)
@@ -67,9 +70,9 @@ class Connections(Resource):
         auth = entity.get("auth")
         if self.platform.settings.reveal_secrets or not isinstance(auth, dict):
             return entity
-        spec = self.platform.catalog.connection_spec(entity["connectionSpec"]["id"])
-        auth_spec = spec and self.platform.catalog.auth_spec(spec, auth.get("specName"))
-        secrets = self.platform.catalog.secret_keys(auth_spec) if auth_spec else frozenset()
+        # Every name any auth spec marks secret, not only the current spec's: a param kept from
+        # before a PATCH changed specName is still a secret.
+        secrets = self.platform.catalog.all_secret_keys()
         params = auth.get("params") or {}
         if not secrets.intersection(params):
             return entity
@@ -103,7 +106,8 @@ class Connections(Resource):
         # AS documents the file encryption keys inside auth.params.
         nested_encryption = params.pop("encryptionSpecs", None)
         authorized = params.pop("authorizedDate", None)
-        check_schema(catalog.schema_validator(auth_spec["spec"]), params, "auth.params")
+        check_schema(catalog.schema_validator(auth_spec["spec"]), params, "auth.params",
+                     secrets=[params[k] for k in catalog.secret_keys(auth_spec) if k in params])
         previous_date = ((previous or {}).get("params") or {}).get("authorizedDate")
         params["authorizedDate"] = previous_date or authorized or self._today()
         return (

@@ -14,7 +14,7 @@ from .context import Caller
 from .errors import ProblemError
 
 if TYPE_CHECKING:
-    from .platform import Platform
+    from ..platform import Platform
 
 SCHEMAS = "conversionSchemas"
 MAPPING_SETS = "mappingSets"
@@ -38,7 +38,7 @@ class DataPrep:
             raise _invalid("'name' must be a string.")
         schema = {"id": self.platform.ids.hex(32), "version": 0, "jsonSchema": json_schema}
         with self.platform.store.lock:
-            caller.tenant.put(SCHEMAS, schema)
+            caller.tenant.put(SCHEMAS, schema, expect=None)
         return schema
 
     def create_mapping_set(self, caller: Caller, body: Any) -> dict:
@@ -65,7 +65,7 @@ class DataPrep:
             "mappings": mappings, "xdmVersion": xdm_version,
         }
         with self.platform.store.lock:
-            caller.tenant.put(MAPPING_SETS, mapping_set)
+            caller.tenant.put(MAPPING_SETS, mapping_set, expect=None)
         return mapping_set
 
     def get(self, caller: Caller, collection: str, entity_id: str) -> dict:

@@ -18,6 +18,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..text import clean
+
 ERROR_TYPE_BASE = "https://ns.adobe.com/aep/errors/FLOW-"
 
 
@@ -37,6 +39,7 @@ class GatewayError(ApiError):
     """An error answered by the Adobe I/O gateway before Flow Service sees the call."""
 
     def __init__(self, status: int, error_code: str, message: str):
+        message = clean(message)
         super().__init__(message)
         self.status = status
         self.error_code = error_code
@@ -74,15 +77,17 @@ class FlowServiceError(ApiError):
         resource_id: str | None = None,
         error_message: str | None = None,
     ):
+        # Messages quote what clients sent: escaped here, so that every error body serialises.
+        message = clean(message)
         super().__init__(message)
         self.code = code
         self.status = status
         self.title = title
         self.message = message
         self.resource_type = resource_type
-        self.resource_id = resource_id
+        self.resource_id = None if resource_id is None else clean(resource_id)
         # The short-form text, where the older documents give a different one.
-        self.error_message = error_message or message
+        self.error_message = clean(error_message) if error_message else message
 
     def body(self, request_id: str) -> dict[str, Any]:
         report: dict[str, Any] = {"detailed-message": self.message}
@@ -105,6 +110,7 @@ class PlainMessageError(ApiError):
     """A bare ``{"message"}`` body: Flow Service's invalid spec id, and the ad hoc activation service."""
 
     def __init__(self, status: int, message: str):
+        message = clean(message)
         super().__init__(message)
         self.status = status
         self.message = message
@@ -118,6 +124,7 @@ class ProblemError(ApiError):
     RFC 7807 problem details with ``title``, ``status`` and ``detail``."""
 
     def __init__(self, status: int, title: str, detail: str):
+        detail = clean(detail)
         super().__init__(detail)
         self.status = status
         self.title = title
@@ -131,6 +138,36 @@ class ProblemError(ApiError):
 
 def invalid_request(code: int, message: str) -> FlowServiceError:
     return FlowServiceError(code, 400, "Invalid request", message)
+
+
+def body_too_large(size: int, limit: int) -> FlowServiceError:
+    return FlowServiceError(
+        1100, 413, "Request entity too large",
+        f"The request body has {size} bytes; at most {limit} are accepted.",
+    )
+
+
+def query_too_long(length: int, limit: int) -> FlowServiceError:
+    return FlowServiceError(
+        1100, 414, "URI too long",
+        f"The query string has {length} characters; at most {limit} are accepted.",
+    )
+
+
+def headers_too_many(count: int, limit: int) -> FlowServiceError:
+    return FlowServiceError(
+        1100, 431, "Request header fields too large",
+        f"The request has {count} headers; at most {limit} are accepted.",
+    )
+
+
+def store_unavailable() -> FlowServiceError:
+    """The state cannot be read or written now (``--store`` unreachable): FSE's 1103."""
+    return FlowServiceError(
+        1103, 503, "Service Unavailable",
+        "The service is temporarily unavailable. Please try again. "
+        "If the problem persists, please contact customer support.",
+    )
 
 
 def validation_failed(message: str) -> FlowServiceError:
@@ -257,4 +294,36 @@ def action_not_applicable(action: str, state: str) -> FlowServiceError:
         1422,
         f"The action {action} cannot be applied on the current state {state}. "
         "Please update the action and try again.",
+    )
+
+
+# --- Access control (mockserver/domain/permissions.py; docs/fidelity.md, "Access control") ---
+
+PERMISSION_ADVICE = "Please contact your administrator to resolve permissions and try again."
+
+
+def permission_missing(permission: str) -> FlowServiceError:
+    """The operation needs a permission the client does not hold."""
+    return FlowServiceError(2118, 403, "Missing permission",
+                            f"The permission {permission} is missing. {PERMISSION_ADVICE}")
+
+
+def forbidden() -> FlowServiceError:
+    """The client holds no permission at all (not in the permissions document, or an empty list)."""
+    return FlowServiceError(2120, 403, "Forbidden",
+                            f"You do not have sufficient permissions to perform the operation. {PERMISSION_ADVICE}")
+
+
+def permission_denied(permission: str, resource: str) -> FlowServiceError:
+    """A change of a stored entity whose kind (audience or dataset) needs a permission the client lacks."""
+    return FlowServiceError(2121, 403, "Forbidden",
+                            f"The permission {permission} is denied on resource {resource}. {PERMISSION_ADVICE}")
+
+
+def sandbox_not_permitted(name: str) -> FlowServiceError:
+    """A sandbox the client may not use: Sandbox Management does not show it to the caller."""
+    return FlowServiceError(
+        2101, 404, "Sandbox not found",
+        f"The sandbox with the name '{name}' could not be found. Error from Sandbox Management API: "
+        f"Sandbox with name '{name}' not present. Please check if resource exists.",
     )

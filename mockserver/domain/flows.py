@@ -7,6 +7,7 @@ from typing import Any, Iterable
 from . import selectors
 from .catalog import DATA_LAKE_SPEC_ID
 from ..store import Tenant
+from ..store.base import VersionConflict
 from .context import Caller
 from .errors import action_not_applicable, invalid_request, state_in_create, validation_failed
 from .resources import Resource
@@ -103,7 +104,7 @@ class Flows(Resource):
             if flow["state"] == ACTIONS[action]:
                 raise action_not_applicable(action, flow["state"])
             entity = self.stamp_update(caller, {**flow, "state": ACTIONS[action]}, operation=action)
-            caller.tenant.put(self.collection, entity)
+            self.swap(caller, flow, entity, if_match or flow["etag"])
         return entity
 
     def note_run(self, tenant: Tenant, flow_id: str, run: dict) -> None:
@@ -120,9 +121,15 @@ class Flows(Resource):
             "completedAtUTC": metrics.get("durationSummary", {}).get("completedAtUTC"),
         }
         with self.platform.store.lock:
-            flow = tenant.get(self.collection, flow_id)
-            if flow is not None:
-                tenant.put(self.collection, {**flow, "lastRunDetails": details})
+            for _ in range(10):  # a PATCH by another process in between: read it again
+                flow = tenant.get(self.collection, flow_id)
+                if flow is None:
+                    return
+                try:
+                    tenant.put(self.collection, {**flow, "lastRunDetails": details}, expect=flow["etag"])
+                    return
+                except VersionConflict:
+                    continue
 
     # --- questions other resources ask ---------------------------------------------------------
 
@@ -288,3 +295,19 @@ def _array(value: Any, where: str) -> list:
     if not isinstance(value, list):
         raise validation_failed(f"Field '{where}' must be an array.")
     return value
+
+
+def exported(tenant: Tenant, flow: dict) -> list[tuple[str, dict]]:
+    """What a flow exports: its audiences (``segment:<id>``) or its datasets (``dataset:<id>``)."""
+    source = tenant.get("sourceConnections", flow["sourceConnectionIds"][0]) or {}
+    if source.get("connectionSpec", {}).get("id") == DATA_LAKE_SPEC_ID:
+        return [(f"dataset:{d['dataSetId']}", d) for d in (source.get("params") or {}).get("datasets", [])]
+    return [(f"segment:{s['value']['id']}", s["value"]) for s in audience_selectors(flow)]
+
+
+def audience_selectors(flow: dict) -> list[dict]:
+    found = []
+    for transformation in flow.get("transformations") or []:
+        params = transformation.get("params") or {}
+        found.extend((params.get("segmentSelectors") or {}).get("selectors") or [])
+    return found

@@ -15,6 +15,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable, Iterator, Mapping, Sequence
 
+from ..text import InvalidJson, loads, parse_int, shown
 from .errors import invalid_request
 
 MAX_LIMIT = 100
@@ -64,7 +65,7 @@ def parse_query(args: Mapping[str, Sequence[str]], extra_params: Iterable[str] =
         args = {**stored, **{k: v for k, v in args.items() if k != "continuationToken"}}
     for name in args:
         if name not in allowed:
-            raise invalid_request(1451, f"Invalid params {name} provided in query params.")
+            raise invalid_request(1451, f"Invalid params {shown(name)} provided in query params.")
     filters = tuple(_parse_filter(text) for text in args.get("property", ()))
     order = _parse_order(_last(args, "orderby"))
     count = _parse_bool(_last(args, "count"), "count")
@@ -104,21 +105,21 @@ def run_query(
 def _parse_filter(text: str) -> Filter:
     match = _FILTER.match(text)
     if not match:
-        raise invalid_request(1453, f"Invalid query value {text} provided in query param.")
+        raise invalid_request(1453, f"Invalid query value {shown(text)} provided in query param.")
     path, op, value = match.groups()
     if op == "=":  # the guide's one example with a single '=' means equality
         op = "=="
     if op == "~":
         raise invalid_request(1440, "Operator '~' not implemented.")
     if op not in ("==", "!=", ">=", "<=", ">", "<"):
-        raise invalid_request(1450, f"Invalid operator {op} in filter params.")
+        raise invalid_request(1450, f"Invalid operator {shown(op)} in filter params.")
     if value == "":
-        raise invalid_request(1453, f"Invalid query value {text} provided in query param.")
+        raise invalid_request(1453, f"Invalid query value {shown(text)} provided in query param.")
     values = tuple(v.strip().strip('"') for v in value.split(",")) if op in ("==", "!=") else (value.strip('"'),)
     if op not in ("==", "!=") and "," in value:
         if op == "<=":
             raise invalid_request(1443, "Operator '<=' is not allowed for multiple values.")
-        raise invalid_request(1452, f"Invalid value {value} for field {path}.")
+        raise invalid_request(1452, f"Invalid value {shown(value)} for field {shown(path)}.")
     if path == "id" and op in (">=", "<=", ">", "<"):
         raise invalid_request(1448, f"Operator {op} not supported for field id.")
     return Filter(tuple(path.split(".")), op, values, text)
@@ -195,7 +196,7 @@ def _parse_order(text: str | None) -> tuple[tuple[str, bool], ...]:
             )
         if not _ORDER_FIELD.match(name):
             raise invalid_request(
-                1433, f"Incorrect field= {name} passed in orderBy, example are +name, -name, name."
+                1433, f"Incorrect field= {shown(name)} passed in orderBy, example are +name, -name, name."
             )
         order.append((name, descending))
     return tuple(order)
@@ -229,19 +230,16 @@ def _parse_bool(text: str | None, name: str) -> bool:
     lowered = text.strip().lower()
     if lowered in ("true", "false"):
         return lowered == "true"
-    raise invalid_request(1452, f"Invalid value {text} for field {name}.")
+    raise invalid_request(1452, f"Invalid value {shown(text)} for field {name}.")
 
 
 def _parse_limit(text: str | None) -> int | None:
     if text is None:
         return None
     try:
-        limit = int(text)
+        return parse_int(text, 1, MAX_LIMIT)
     except ValueError:
-        limit = 0
-    if not 1 <= limit <= MAX_LIMIT:
-        raise invalid_request(1452, f"Invalid value {text} for field limit.")
-    return limit
+        raise invalid_request(1452, f"Invalid value {shown(text)} for field limit.") from None
 
 
 def _make_token(offset: int, args: Mapping[str, Sequence[str]]) -> str:
@@ -253,12 +251,12 @@ def _make_token(offset: int, args: Mapping[str, Sequence[str]]) -> str:
 
 def _parse_token(token: str) -> tuple[int, dict[str, list[str]]]:
     try:
-        state = json.loads(base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)))
+        state = loads(base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)))
         offset, stored = state["o"], state["q"]
         if not isinstance(offset, int) or offset < 0 or not isinstance(stored, dict) or not all(
             isinstance(v, list) and all(isinstance(x, str) for x in v) for v in stored.values()
         ):
             raise ValueError(token)
-    except (ValueError, TypeError, KeyError, RecursionError, binascii.Error):
-        raise invalid_request(1452, f"Invalid value {token} for field continuationToken.") from None
+    except (InvalidJson, ValueError, TypeError, KeyError, binascii.Error):
+        raise invalid_request(1452, f"Invalid value {shown(token)} for field continuationToken.") from None
     return offset, stored

@@ -14,18 +14,21 @@ from typing import Any, Iterable
 import jsonpatch
 import jsonpointer
 
+from ..text import shown
 from .errors import body_missing, patch_invalid, unsupported_patch_op
 
 SUPPORTED_OPS = ("add", "remove", "replace", "test")
 UNSUPPORTED_OPS = ("move", "copy")
 
 
-def normalise(ops: Any, patchable: Iterable[str]) -> list[dict]:
+def normalise(ops: Any, patchable: Iterable[str], max_operations: int | None = None) -> list[dict]:
     """Check a patch document; return its operations with lower-case ``op`` names."""
     if ops is None or ops == []:
         raise body_missing()
     if not isinstance(ops, list):
         raise patch_invalid("The request body must be an array of patch operations.")
+    if max_operations is not None and len(ops) > max_operations:
+        raise patch_invalid(f"The patch has {len(ops)} operations; at most {max_operations} are accepted.")
     allowed = frozenset(patchable)
     result = []
     for index, item in enumerate(ops):
@@ -36,7 +39,7 @@ def normalise(ops: Any, patchable: Iterable[str]) -> list[dict]:
             raise patch_invalid(f'Missing field "op" in operation {index}.')
         op = op.lower()
         if op in UNSUPPORTED_OPS or op not in SUPPORTED_OPS:
-            raise unsupported_patch_op(item["op"])
+            raise unsupported_patch_op(shown(item["op"]))
         path = item.get("path")
         if not isinstance(path, str):
             raise patch_invalid(f'Missing field "path" in operation {index}.')
@@ -44,7 +47,7 @@ def normalise(ops: Any, patchable: Iterable[str]) -> list[dict]:
             raise patch_invalid(f'Missing field "value" in operation {index}.')
         member = _top_member(path)
         if member not in allowed:
-            raise patch_invalid(f'Path "{path}" cannot be changed; changeable: {", ".join(sorted(allowed))}.')
+            raise patch_invalid(f'Path "{shown(path)}" cannot be changed; changeable: {", ".join(sorted(allowed))}.')
         result.append({**item, "op": op})
     return result
 
@@ -56,8 +59,12 @@ def apply(document: dict, ops: list[dict]) -> dict:
         for op in ops:
             _check_parents(patched, op["path"])
             patched = jsonpatch.apply_patch(patched, [op], in_place=True)
+    except jsonpatch.JsonPatchTestFailed:
+        # jsonpatch's message shows both values with their Python types; the service's names the path.
+        raise patch_invalid(f'The test operation on "{shown(op["path"])}" failed: '
+                            "the value there is not the value given.") from None
     except (jsonpatch.JsonPatchException, jsonpointer.JsonPointerException, TypeError) as exc:
-        raise patch_invalid(str(exc)) from None
+        raise patch_invalid(shown(str(exc), 300)) from None
     return patched
 
 
@@ -73,10 +80,10 @@ def _check_parents(document: Any, path: str) -> None:
         else:
             return  # a missing member: jsonpatch reports it
     if parts and not isinstance(node, (dict, list)):
-        raise patch_invalid(f'Path "{path}" goes through a value that is not an object or an array.')
+        raise patch_invalid(f'Path "{shown(path)}" goes through a value that is not an object or an array.')
 
 
 def _top_member(path: str) -> str:
     if not path.startswith("/"):
-        raise patch_invalid(f'Invalid path "{path}": a JSON Pointer starts with "/".')
+        raise patch_invalid(f'Invalid path "{shown(path)}": a JSON Pointer starts with "/".')
     return jsonpointer.unescape(path[1:].split("/", 1)[0])

@@ -10,14 +10,15 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, Iterable, Mapping, Sequence
 
-from . import patching
+from . import limits, patching
 from .context import Caller
 from .errors import not_found, version_mismatch, if_match_missing
+from ..store.base import VersionConflict
 from .listing import parse_query, run_query
 from .validation import optional_string, require_string
 
 if TYPE_CHECKING:
-    from .platform import Platform
+    from ..platform import Platform
 
 #: Fields the service sets; a client never writes them.
 SYSTEM_FIELDS = frozenset({
@@ -52,6 +53,11 @@ class Resource:
         """The entity as GET shows it."""
         return entity
 
+    #: What lists filter and order on, and what a JSON Patch applies to: the entity as GET shows
+    #: it (so that a filter, a sort or a ``test`` operation on a masked secret learns nothing).
+    #: Resources whose ``present`` only adds or masks set it to True.
+    patch_presented: bool = False
+
     # --- the cycle ---------------------------------------------------------------
 
     def get(self, caller: Caller, entity_id: str) -> dict:
@@ -65,30 +71,59 @@ class Resource:
 
     def list(self, caller: Caller, args: Mapping[str, Sequence[str]], path: str) -> dict:
         query = parse_query(args)
-        return run_query(caller.tenant.values(self.collection), query, path, self.present)
+        entities = caller.tenant.values(self.collection)
+        if self.patch_presented and (query.filters or query.order):
+            return run_query([self.present(e) for e in entities], query, path)
+        return run_query(entities, query, path, self.present)
 
     def create(self, caller: Caller, body: Any) -> dict:
         with self.platform.store.lock:
             fields = self.build(caller, body)
             entity = self.stamp_new(caller, fields)
-            caller.tenant.put(self.collection, entity)
+            self.check_stored(entity)
+            caller.tenant.put(self.collection, entity, expect=None)
         return entity
 
     def patch(self, caller: Caller, entity_id: str, if_match: str | None, ops: Any) -> dict:
+        settings = self.platform.settings
         with self.platform.store.lock:
             old = self.get(caller, entity_id)
             self.check_version(old, if_match)
-            ops = patching.normalise(ops, self.patchable)
-            new = self.revalidate(caller, old, _named(patching.apply(old, ops)))
+            ops = patching.normalise(ops, self.patchable, settings.max_patch_operations)
+            base = self.present(old) if self.patch_presented else old
+            new = self.revalidate(caller, old, _named(patching.apply(base, ops)))
             entity = self.stamp_update(caller, new, ops)
-            caller.tenant.put(self.collection, entity)
+            self.check_stored(entity)
+            self.swap(caller, old, entity, if_match or old["etag"])
         return entity
 
-    def delete(self, caller: Caller, entity_id: str) -> None:
+    def delete(self, caller: Caller, entity_id: str, if_match: str | None = None) -> None:
+        """Delete; an ``If-Match`` is optional (the docs send none) and, when sent, must match."""
         with self.platform.store.lock:
             entity = self.get(caller, entity_id)
+            if if_match is None or if_match.strip() != "*":
+                self.check_version(entity, if_match, required=False)
             self.check_delete(caller, entity)
-            caller.tenant.remove(self.collection, entity_id)
+            try:
+                caller.tenant.remove(self.collection, entity_id, expect=entity["etag"])
+            except VersionConflict:  # another process changed it since it was read
+                raise version_mismatch(if_match or entity["etag"], _current(caller, self.collection, entity_id),
+                                       self.collection, entity_id) from None
+
+    def swap(self, caller: Caller, old: dict, new: dict, supplied: str) -> None:
+        """Store ``new`` in place of ``old``, in one step with the check that ``old`` is still
+        the stored version (another process may have changed it since it was read): 412 if not."""
+        try:
+            caller.tenant.put(self.collection, new, expect=old["etag"])
+        except VersionConflict as conflict:
+            if conflict.current is None:
+                raise not_found(self.collection, old["id"]) from None
+            raise version_mismatch(supplied, conflict.current, self.collection, old["id"]) from None
+
+    def check_stored(self, entity: dict) -> None:
+        settings = self.platform.settings
+        limits.check_stored(entity, _WHAT.get(self.collection, self.collection),
+                            settings.max_depth, settings.max_entity_bytes)
 
     # --- helpers shared by the resources --------------------------------------------
 
@@ -139,6 +174,16 @@ class Resource:
             "version": etag,
             "etag": etag,
         }
+
+
+#: How messages name an entity of each collection.
+_WHAT = {"connections": "base connection", "sourceConnections": "source connection",
+         "targetConnections": "target connection", "flows": "dataflow"}
+
+
+def _current(caller: Caller, collection: str, entity_id: str) -> str:
+    entity = caller.tenant.get(collection, entity_id)
+    return entity["etag"] if entity else ""
 
 
 def _named(entity: dict) -> dict:

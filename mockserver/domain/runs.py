@@ -12,9 +12,10 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from ..store import Tenant
+from ..store.base import VersionConflict
 
 if TYPE_CHECKING:
-    from .platform import Platform
+    from ..platform import Platform
 
 CREATED_BY = "aep_activation_batch@AdobeID"
 CREATED_CLIENT = "aep_activation_batch"
@@ -48,13 +49,16 @@ class Runs:
     def __init__(self, platform: "Platform") -> None:
         self.platform = platform
 
-    def create(self, tenant: Tenant, flow: dict, *, entity: str, at_ms: int, trigger: str) -> dict:
+    def create(self, tenant: Tenant, flow: dict, *, entity: str, at_ms: int, trigger: str,
+               run_id: str | None = None, owner: str = "") -> dict | None:
         """A pending run of ``flow`` for ``entity`` (``segment:<id>`` or ``dataset:<id>``);
-        ``trigger`` says what started it: ``scheduled``, ``adhoc`` or ``manual``."""
+        ``trigger`` says what started it: ``scheduled``, ``adhoc`` or ``manual``; ``owner`` which
+        process exports it. With a ``run_id`` that exists already (a scheduled instant another
+        process, or this one before a restart, has run), None: an instant runs once."""
         ids = self.platform.ids
         processor, publisher = ids.uuid(), ids.uuid()
         run = {
-            "id": ids.uuid(),
+            "id": run_id or ids.uuid(),
             "createdAt": at_ms,
             "updatedAt": at_ms,
             "createdBy": CREATED_BY,
@@ -75,9 +79,13 @@ class Runs:
             "_source": flow["sourceConnectionIds"][0],
             "_target": flow["targetConnectionIds"][0],
             "_trigger": trigger,
+            "_owner": owner,
         }
         with self.platform.store.lock:
-            tenant.put(self.collection, run)
+            try:
+                tenant.put(self.collection, run, expect=None)
+            except VersionConflict:
+                return None
         return run
 
     def start(self, tenant: Tenant, run: dict, at_ms: int) -> dict:
@@ -164,10 +172,10 @@ class Runs:
         updated = {**run, "updatedAt": at_ms, "etag": self.platform.ids.etag(),
                    "metrics": metrics, "activities": activities, **hidden}
         with self.platform.store.lock:
-            # A reset may have forgotten the tenant's runs meanwhile: do not bring one back.
-            if tenant.get(self.collection, run["id"]) is None:
-                return updated
-            tenant.put(self.collection, updated)
+            try:
+                tenant.put(self.collection, updated, expect=run["etag"])
+            except VersionConflict:
+                pass  # a reset forgot the tenant's runs meanwhile: do not bring one back
         return updated
 
 

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Iterable
+
+from ..redaction import scrub
+from ..text import shown
 
 if TYPE_CHECKING:
     from jsonschema import Draft7Validator
@@ -32,12 +35,16 @@ def optional_string(body: dict, key: str, where: str = "") -> str | None:
     return value
 
 
-def check_schema(validator: "Draft7Validator", instance: Any, where: str) -> None:
-    """Raise the most relevant schema violation of ``instance`` as a 400, naming the field."""
+def check_schema(validator: "Draft7Validator", instance: Any, where: str, secrets: Iterable[Any] = ()) -> None:
+    """Raise the most relevant schema violation of ``instance`` as a 400, naming the field.
+
+    jsonschema's messages quote the value that failed (``'abc' does not match '^A'``): the values
+    in ``secrets`` are masked in it, whichever member the message is about."""
     from jsonschema.exceptions import best_match
 
     found = best_match(validator.iter_errors(instance))
     if found is None:
         return
     path = where + "".join(f".{p}" if isinstance(p, str) else f"[{p}]" for p in found.absolute_path)
-    raise validation_failed(f"Invalid value for '{path}': {found.message}.")
+    message = scrub(found.message, [s if isinstance(s, str) else repr(s) for s in secrets])
+    raise validation_failed(f"Invalid value for '{shown(path)}': {shown(message, 500)}.")

@@ -18,7 +18,7 @@ from .export import Column, ExportResult, audience_input_columns, export_audienc
 from .storage import LocalStorage, PartSink, S3Storage
 
 if TYPE_CHECKING:
-    from ..domain.platform import Platform
+    from ..platform import Platform
 
 SKIP_REASONS = {
     "mandatory": "Records didn't match attribute filter.",

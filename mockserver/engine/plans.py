@@ -10,7 +10,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..domain.catalog import DATA_LAKE_SPEC_ID
 from ..store import Tenant
 
 MEMBERSHIP_STATUS = "segmentMembership.status"
@@ -65,22 +64,6 @@ class Plan:
     @property
     def manifest(self) -> bool:
         return bool(self.params.get("includeFileManifest"))
-
-
-def entities(tenant: Tenant, flow: dict) -> list[tuple[str, dict]]:
-    """What a flow exports: its audiences (``segment:<id>``) or its datasets (``dataset:<id>``)."""
-    source = tenant.get("sourceConnections", flow["sourceConnectionIds"][0]) or {}
-    if source.get("connectionSpec", {}).get("id") == DATA_LAKE_SPEC_ID:
-        return [(f"dataset:{d['dataSetId']}", d) for d in (source.get("params") or {}).get("datasets", [])]
-    return [(f"segment:{s['value']['id']}", s["value"]) for s in selectors(flow)]
-
-
-def selectors(flow: dict) -> list[dict]:
-    found = []
-    for transformation in flow.get("transformations") or []:
-        params = transformation.get("params") or {}
-        found.extend((params.get("segmentSelectors") or {}).get("selectors") or [])
-    return found
 
 
 def plan(platform: Any, tenant: Tenant, flow: dict, entity: str, item: dict) -> Plan:

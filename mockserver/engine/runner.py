@@ -13,21 +13,35 @@ with everything else.
 
 from __future__ import annotations
 
+import os
 import queue
 import threading
 import time
+import uuid
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from ..store import Tenant
-from . import plans, schedule
+from .. import redaction
+from ..domain import runs as runs_module
+from ..store import StoreUnavailable, Tenant
+from ..domain import schedule
+from ..domain.flows import exported
+from . import plans
 
 if TYPE_CHECKING:
-    from ..domain.platform import Platform
+    from ..platform import Platform
 
 #: Most runs one catch-up creates for one audience of one flow (a year of 3-hourly runs fits);
 #: a longer jump of the clock gets the rest from the following catch-ups.
 MAX_RUNS_PER_CATCH_UP = 3000
+#: Seconds a process holds the right to create scheduled runs (renewed at every look); one that
+#: dies holding it delays runs by at most this long.
+LEASE_SECONDS = 10.0
+#: Scheduled runs get their id from their flow, audience or dataset, and instant: creating one
+#: twice (two processes, or one before and after a restart) finds it there and skips it.
+RUN_NAMESPACE = uuid.UUID("8d7f6c1e-3b1a-4f5e-9c2d-6a0b4e7f1d35")
+#: Why a run ends failed when the process exporting it stopped.
+INTERRUPTED = "The mock stopped while the run was in progress (its process ended); it was not retried."
 
 
 @dataclass(frozen=True)
@@ -54,15 +68,22 @@ class Runner:
         self._ticker: threading.Thread | None = None
         self._stop = threading.Event()
         self._exporter: Any = None
+        #: This process, as the owner of leases and of the runs it exports.
+        self.owner = f"{os.getpid()}-{uuid.uuid4().hex[:12]}"
 
     # --- creating runs ------------------------------------------------------------------------
 
     def catch_up(self) -> list[dict]:
         """Create the runs every enabled flow's schedule reached up to now; returns them."""
         created: list[dict] = []
+        store = self.platform.store
         with self._catching_up:
+            self.heartbeat()
+            # One process at a time creates scheduled runs (the others find the lease taken).
+            if not store.claim("catch-up", LEASE_SECONDS, self.owner):
+                return created
             now = self.platform.clock.now()
-            for tenant in self.platform.store.tenants():
+            for tenant in store.tenants():
                 for flow in tenant.values("flows"):
                     created.extend(self._catch_up_flow(tenant, flow, now))
         return created
@@ -76,7 +97,7 @@ class Runner:
         created = []
         next_due = float("inf")
         eval_at = self.platform.settings.segment_evaluation_time
-        for entity, item in plans.entities(tenant, flow):
+        for entity, item in exported(tenant, flow):
             # A flow starts being looked at when it (or the audience) was added to it.
             added = float(item.get("createTime") or flow["createdAt"] / 1000)
             after = state.watermarks.get(entity, added)
@@ -92,8 +113,10 @@ class Runner:
                                                      first_run_done=entity in state.scheduled,
                                                      limit=MAX_RUNS_PER_CATCH_UP)
                 for instant in due:
-                    created.append(self._queue_run(tenant, flow, entity, item, instant.at,
-                                                   full=instant.full, trigger="scheduled"))
+                    run = self._queue_run(tenant, flow, entity, item, instant.at,
+                                          full=instant.full, trigger="scheduled")
+                    if run is not None:
+                        created.append(run)
                 if len(due) == MAX_RUNS_PER_CATCH_UP:
                     # Capped: the rest of the window comes with the next catch-up.
                     state.watermarks[entity] = due[-1].at
@@ -104,6 +127,7 @@ class Runner:
                 next_due = min(next_due, upcoming)
         state.version = (flow["etag"], flow.get("state"))
         state.next_due = next_due
+        tenant.save_engine_state(flow["id"], state)
         return created
 
     def run_now(self, tenant: Tenant, flow: dict, entity_ids: list[str] | None = None,
@@ -114,19 +138,24 @@ class Runner:
         last scheduled one."""
         now = self.platform.clock.now()
         chosen = [
-            (entity, item) for entity, item in plans.entities(tenant, flow)
+            (entity, item) for entity, item in exported(tenant, flow)
             if entity_ids is None or entity.split(":", 1)[1] in entity_ids
         ]
-        return [self._queue_run(tenant, flow, entity, item, now, full=True, trigger=trigger)
-                for entity, item in chosen]
+        return [run for entity, item in chosen
+                if (run := self._queue_run(tenant, flow, entity, item, now, full=True, trigger=trigger)) is not None]
 
     def _queue_run(self, tenant: Tenant, flow: dict, entity: str, item: dict, at: float, *,
-                   full: bool, trigger: str) -> dict:
+                   full: bool, trigger: str) -> dict | None:
         plan = plans.plan(self.platform, tenant, flow, entity, item)
+        run_id = None
         if trigger == "scheduled":
             state = _state(tenant, flow["id"])
             state.scheduled[entity] = max(at, state.scheduled.get(entity, at))
-        run = self.platform.runs.create(tenant, flow, entity=entity, at_ms=int(at * 1000), trigger=trigger)
+            run_id = str(uuid.uuid5(RUN_NAMESPACE, f"{tenant.sandbox_id}/{flow['id']}/{entity}/{at!r}"))
+        run = self.platform.runs.create(tenant, flow, entity=entity, at_ms=int(at * 1000), trigger=trigger,
+                                        run_id=run_id, owner=self.owner)
+        if run is None:
+            return None
         with self._idle:
             self._pending += 1
             self._jobs.put(Job(tenant, run["id"], plan, at, full, trigger == "scheduled"))
@@ -169,13 +198,23 @@ class Runner:
             outcome, files = self.exporter.export(job.plan, at=job.at, since=since, run_id=run["id"])
         except Exception as exc:  # noqa: BLE001 - any failure is the run's, never the server's
             end_ms = start_ms + int((time.perf_counter() - started) * 1000)
-            run = runs.fail(job.tenant, run, end_ms, _reason(exc))
+            run = runs.fail(job.tenant, run, end_ms, _reason(exc, self._secrets(job.plan)))
         else:
             end_ms = start_ms + max(1, int((time.perf_counter() - started) * 1000))
             run = runs.succeed(job.tenant, run, end_ms, outcome, files)
             if job.scheduled:
+                state = _state(job.tenant, job.plan.flow["id"])  # as catch-ups have moved it meanwhile
                 state.exported[job.plan.entity] = job.at
+                job.tenant.save_engine_state(job.plan.flow["id"], state)
         self.platform.flows.note_run(job.tenant, job.plan.flow["id"], run)
+
+    def _secrets(self, plan: Any) -> list[str]:
+        """The secret auth params of the base connection the export logs in with."""
+        auth = (plan.base or {}).get("auth") or {}
+        catalog = self.platform.catalog
+        auth_spec = catalog.auth_spec(plan.spec, auth.get("specName")) if plan.spec else None
+        keys = catalog.secret_keys(auth_spec) if auth_spec else frozenset()
+        return [v for k, v in (auth.get("params") or {}).items() if k in keys and isinstance(v, str)]
 
     @property
     def exporter(self) -> Any:
@@ -198,6 +237,28 @@ class Runner:
 
     # --- the ticker ---------------------------------------------------------------------------
 
+    def heartbeat(self) -> None:
+        """Say this process is alive (its runs in progress are its own, not left by a dead one)."""
+        self.platform.store.claim(f"alive:{self.owner}", LEASE_SECONDS * 3, self.owner)
+
+    def recover(self) -> list[dict]:
+        """Fail the runs left pending or in progress by a process that stopped (this store's
+        earlier life, or another process on it whose lease ran out); returns them."""
+        store = self.platform.store
+        failed = []
+        now_ms = self.platform.clock.now_ms()
+        for tenant in store.tenants():
+            for run in tenant.values("runs"):
+                status = run["metrics"]["statusSummary"]["status"]
+                owner = run.get("_owner", "")
+                if status not in (runs_module.PENDING, runs_module.IN_PROGRESS) or owner == self.owner:
+                    continue
+                # A live process renews its "alive" lease; taking it shows its owner is gone.
+                if owner and not store.claim(f"alive:{owner}", 0.001, self.owner):
+                    continue
+                failed.append(self.platform.runs.fail(tenant, run, max(now_ms, run["updatedAt"]), INTERRUPTED))
+        return failed
+
     def start(self) -> None:
         """Check for due runs every ``scheduler_interval`` seconds in a background thread."""
         interval = self.platform.settings.scheduler_interval
@@ -215,8 +276,13 @@ class Runner:
             self._ticker = None
 
     def _tick(self, interval: float) -> None:
+        store = self.platform.store
         while not self._stop.wait(interval):
-            self.catch_up()
+            try:
+                self.platform.refresh()
+                self.catch_up()
+            except StoreUnavailable:
+                continue  # the store is back at a later tick
 
 
 @dataclass
@@ -233,13 +299,23 @@ class _FlowState:
 
 
 def _state(tenant: Tenant, flow_id: str) -> _FlowState:
-    state = tenant.engine.get(flow_id)
+    """The engine's record of a flow: the object itself from the memory store, its JSON from the
+    others (saved back by ``_save``)."""
+    state = tenant.engine_state(flow_id)
+    if isinstance(state, _FlowState):
+        return state
     if state is None:
-        state = tenant.engine[flow_id] = _FlowState({}, {}, {})
+        state = _FlowState({}, {}, {})
+    else:
+        # JSON has no infinity: a missing next_due means "look again", the safe side.
+        state = _FlowState(state["watermarks"], state["scheduled"], state["exported"],
+                           tuple(state.get("version") or ("", None)), state.get("next_due") or -float("inf"))
+    tenant.save_engine_state(flow_id, state)
     return state
 
 
-def _reason(exc: BaseException) -> str:
-    text = str(exc).strip() or type(exc).__name__
+def _reason(exc: BaseException, secrets: list[str]) -> str:
+    """The failure as the run's metrics tell it, without the credentials the export logged in with."""
+    text = redaction.scrub(str(exc).strip() or type(exc).__name__, secrets)
     return text if len(text) < 1000 else text[:997] + "..."
 

@@ -316,13 +316,15 @@ RESPONSES = {
     ),
     "Unauthorized": _error_response("`Authorization` is not a bearer token (`401013`).", "GatewayError"),
     "Forbidden": _error_response(
-        "`Authorization` or `x-api-key` missing (`403010`, `403000`); the real service also answers "
-        "`FLOW-2120-403` for missing permissions.",
+        "`Authorization` or `x-api-key` missing (`403010`, `403000`); with a permissions document "
+        "(`/_mock/permissions`), a missing permission (`FLOW-2118-403`, `FLOW-2121-403` on a stored entity) "
+        "or a client holding none (`FLOW-2120-403`).",
         "GatewayError", "ProblemDetails",
     ),
     "NotFound": _error_response(
         "No such entity here (`FLOW-1439-404`; entities are isolated per org and sandbox), no such path "
-        "(`FLOW-1101-404`), or an unknown sandbox (`FLOW-2100-404`).",
+        "(`FLOW-1101-404`), an unknown sandbox (`FLOW-2100-404`), or one the permissions document does not "
+        "let the client use (`FLOW-2101-404`).",
         "ProblemDetails",
     ),
     "PreconditionFailed": _error_response("`If-Match` is not the current etag (`FLOW-1404-412`).", "ProblemDetails"),
@@ -925,10 +927,21 @@ def operation(operation_id: str, summary: str, tag: str, responses: dict[str, Sc
         op["parameters"] = [ref(name, "parameters") for name in names]
     if body is not None:
         op["requestBody"] = {"required": body_required, "content": {JSON: {"schema": body}}}
-    op["responses"] = responses
+    op["responses"] = {**responses, **LIMIT_RESPONSES} if emulated else responses
     if not emulated:
         op["security"] = []
     return op
+
+
+#: What every emulated operation may answer when a request passes a limit (docs/fidelity.md, "Limits"),
+#: or when the store cannot be reached.
+LIMIT_RESPONSES = {
+    "413": _error_response("The body is larger than `max_body_bytes` (`FLOW-1100-413`).", "ProblemDetails"),
+    "414": _error_response("The query string is longer than `max_query_length` (`FLOW-1100-414`).",
+                           "ProblemDetails"),
+    "431": _error_response("More request headers than `max_headers` (`FLOW-1100-431`).", "ProblemDetails"),
+    "503": _error_response("The store (`--store`) cannot be reached now (`FLOW-1103-503`).", "ProblemDetails"),
+}
 
 
 def patch_answers(collection: str) -> dict[str, Schema]:
@@ -980,9 +993,11 @@ def collection_paths(collection: str, entity_name: str, tag: str, singular: str,
                 {
                     "202": ok("Deleted (`default` and `seed` profiles), empty body (DY).", None),
                     "204": ok("Deleted (`current` profile; FY, DDA).", None),
-                    **errors(),
+                    **errors(412),
                 },
-                description="Refused with 400 while a dataflow uses it (`FLOW-1418-400`, `FLOW-1447-400`).",
+                parameters=("IfMatchOptional",),
+                description="Refused with 400 while a dataflow uses it (`FLOW-1418-400`, `FLOW-1447-400`). "
+                            "`If-Match` is optional; when sent, it must be the current etag (or `*`), else 412.",
             ),
         },
     }
@@ -1156,6 +1171,22 @@ def admin_paths() -> dict[str, Schema]:
             {"200": ok("The mock is up.", ref("Health"))}, emulated=False,
         )},
         f"{ADMIN}/reset": {"post": reset},
+        f"{ADMIN}/state": {
+            "get": {**operation(
+                "getMockState", "A snapshot of the state", TAG_ADMIN,
+                {"200": ok("The snapshot: tenants (entities with their etags, runs, the engine's record) and "
+                           "the clock; secret auth params sealed.", obj(additionalProperties=True)),
+                 "400": _error_response("An unknown query parameter.", "ProblemDetails")},
+                emulated=False), "parameters": scope_parameters},
+            "post": operation(
+                "loadMockState", "Load a snapshot", TAG_ADMIN,
+                {"200": ok("How many tenants were replaced.", obj({"loaded": integer()}, ["loaded"])),
+                 "400": _error_response("Not a snapshot, a newer version, or secrets sealed under another key "
+                                        "(nothing is changed).", "ProblemDetails")},
+                body=obj(additionalProperties=True), emulated=False,
+                description="Replaces the tenants the document holds and leaves the others alone; sets the clock.",
+            ),
+        },
         f"{ADMIN}/openapi.json": {"get": operation(
             "getMockOpenApi", "This document", TAG_ADMIN,
             {"200": ok("The OpenAPI 3.0.3 document of everything the mock serves.",
@@ -1188,6 +1219,7 @@ The server URL is relative (`/`): the document works for the mock wherever it ru
 def build(catalog: Catalog | None = None) -> dict:
     """The whole document (a fresh dict on every call)."""
     from . import checks, engine, platform_apis  # they build on the helpers above
+    from . import permissions
 
     catalog = catalog or Catalog()
     return copy.deepcopy({
@@ -1204,11 +1236,11 @@ def build(catalog: Catalog | None = None) -> dict:
                                            TAG_ADMIN)],
         "security": SECURITY,
         "paths": {**flow_service_paths(), **platform_apis.paths(), **ims_paths(), **admin_paths(), **checks.paths(),
-                  **engine.paths()},
+                  **permissions.paths(), **engine.paths()},
         "components": {
             "schemas": {**ERROR_SCHEMAS, **ENTITY_SCHEMAS, **FLOW_PART_SCHEMAS, **ENVELOPE_SCHEMAS,
                         **IMS_SCHEMAS, **ADMIN_SCHEMAS, **platform_apis.schemas(), **checks.schemas(),
-                        **engine.schemas(),
+                        **permissions.schemas(), **engine.schemas(),
                         "ConnectionCreate": connection_create(catalog),
                         "SourceConnectionCreate": source_connection_create(catalog),
                         "TargetConnectionCreate": target_connection_create(catalog),

@@ -1,19 +1,25 @@
 """Ids and etags, generated in one place.
 
-With a seed the sequence is deterministic, so tests and recorded fixtures see
-the same ids run after run; without one it is random.
+With a seed the sequence is deterministic, so tests and recorded fixtures see the same ids run
+after run; without one it is random. On a store that outlives the process (sqlite, redis) a
+seeded sequence is drawn from the store's counter instead: every process on the store, and a
+restarted one, continues the one sequence and never issues an id again.
 """
 
 from __future__ import annotations
 
+import hashlib
 import random
 import threading
 import uuid
+from typing import Callable
 
 
 class IdFactory:
-    def __init__(self, seed: int | None = None) -> None:
+    def __init__(self, seed: int | None = None, counter: Callable[[], int] | None = None) -> None:
         self._lock = threading.Lock()
+        #: The store's shared sequence (``Store.next_sequence``), for a seeded factory on a lasting store.
+        self._counter = counter
         self.reseed(seed)
 
     def reseed(self, seed: int | None) -> None:
@@ -22,6 +28,9 @@ class IdFactory:
             self._random = random.Random(seed)
 
     def _bits(self, n: int) -> int:
+        if self._counter is not None and self.seed is not None:
+            digest = hashlib.blake2b(f"{self.seed}/{self._counter()}".encode(), digest_size=16).digest()
+            return int.from_bytes(digest, "big") >> (128 - n)
         with self._lock:
             return self._random.getrandbits(n)
 

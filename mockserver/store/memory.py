@@ -1,48 +1,53 @@
-"""The in-memory store: one :class:`Tenant` per (IMS org, sandbox).
+"""The in-memory store (the default): one :class:`MemoryTenant` per (IMS org, sandbox).
 
-Lock discipline: every change goes through ``MemoryStore.lock`` (one re-entrant
-lock; a change of several entities, such as a cascade, holds it throughout).
-Stored entities are never changed in place: an update builds a new dict and
-swaps it in, so a reader may take an entity without the lock and serialise it
-while a writer works.
+Lock discipline: every change goes through ``MemoryStore.lock`` (one re-entrant lock; a change of
+several entities, such as a cascade, holds it throughout), and so does every check of ``expect``.
+Stored entities are never changed in place: an update builds a new dict and swaps it in, so a
+reader may take an entity without the lock and serialise it while a writer works.
 """
 
 from __future__ import annotations
 
 import threading
-import uuid
-from typing import Iterator
+import time
+from typing import Any, Iterator
 
-SANDBOX_NAMESPACE = uuid.UUID("5b1c4f1e-7b43-4b8f-9a3e-2f1d0c6b9a11")
-
-COLLECTIONS = (
-    "connections", "sourceConnections", "targetConnections", "flows", "runs",
-    "conversionSchemas", "mappingSets",  # Data Prep, for the audience-export tutorial
-)
+from .base import ANY, COLLECTIONS, VersionConflict, sandbox_id
 
 
-class Tenant:
+class MemoryTenant:
     """Everything one sandbox of one organisation holds."""
 
-    __slots__ = ("org", "sandbox", "sandbox_id", "collections", "engine")
+    __slots__ = ("org", "sandbox", "sandbox_id", "collections", "engine", "_lock")
 
-    def __init__(self, org: str, sandbox: str) -> None:
+    def __init__(self, org: str, sandbox: str, lock: threading.RLock | None = None) -> None:
         self.org = org
         self.sandbox = sandbox
-        # Stable across restarts, so recorded fixtures keep their sandboxId.
-        self.sandbox_id = str(uuid.uuid5(SANDBOX_NAMESPACE, f"{org}/{sandbox}"))
+        self.sandbox_id = sandbox_id(org, sandbox)
         self.collections: dict[str, dict[str, dict]] = {name: {} for name in COLLECTIONS}
         #: What the export engine remembers of each flow's schedule (mockserver/engine/runner.py).
-        self.engine: dict[str, object] = {}
+        self.engine: dict[str, Any] = {}
+        self._lock = lock or threading.RLock()
 
     def get(self, collection: str, entity_id: str) -> dict | None:
         return self.collections[collection].get(entity_id)
 
-    def put(self, collection: str, entity: dict) -> None:
-        self.collections[collection][entity["id"]] = entity
+    def put(self, collection: str, entity: dict, expect: Any = ANY) -> None:
+        items = self.collections[collection]
+        if expect is ANY:
+            items[entity["id"]] = entity
+            return
+        with self._lock:
+            _check(items.get(entity["id"]), expect)
+            items[entity["id"]] = entity
 
-    def remove(self, collection: str, entity_id: str) -> dict | None:
-        return self.collections[collection].pop(entity_id, None)
+    def remove(self, collection: str, entity_id: str, expect: Any = ANY) -> dict | None:
+        items = self.collections[collection]
+        if expect is ANY:
+            return items.pop(entity_id, None)
+        with self._lock:
+            _check(items.get(entity_id), expect)
+            return items.pop(entity_id, None)
 
     def values(self, collection: str) -> list[dict]:
         return list(self.collections[collection].values())
@@ -50,25 +55,55 @@ class Tenant:
     def counts(self) -> dict[str, int]:
         return {name: len(items) for name, items in self.collections.items()}
 
+    def engine_state(self, flow_id: str) -> Any:
+        return self.engine.get(flow_id)
+
+    def save_engine_state(self, flow_id: str, state: Any) -> None:
+        self.engine[flow_id] = state
+
+
+def _check(current: dict | None, expect: Any) -> None:
+    """Raise VersionConflict unless ``current`` is what ``expect`` says it is."""
+    if expect is None:
+        if current is not None:
+            raise VersionConflict(current.get("etag"))
+    elif current is None or current.get("etag") != expect:
+        raise VersionConflict(None if current is None else current.get("etag"))
+
+
+#: The tenant class under the name the domain and the tests use.
+Tenant = MemoryTenant
+
 
 class MemoryStore:
+    name = "memory"
+
     def __init__(self) -> None:
         self.lock = threading.RLock()
-        self._tenants: dict[tuple[str, str], Tenant] = {}
+        self._tenants: dict[tuple[str, str], MemoryTenant] = {}
+        self._meta: dict[str, Any] = {}
+        self._meta_version = 0
+        self._sequences: dict[str, int] = {}
+        self._leases: dict[str, tuple[str, float]] = {}
 
-    def tenant(self, org: str, sandbox: str) -> Tenant:
+    def tenant(self, org: str, sandbox: str) -> MemoryTenant:
         key = (org, sandbox)
         tenant = self._tenants.get(key)
         if tenant is None:
             with self.lock:
-                tenant = self._tenants.setdefault(key, Tenant(org, sandbox))
+                tenant = self._tenants.get(key)
+                if tenant is None:
+                    tenant = self._tenants[key] = self._new_tenant(org, sandbox)
         return tenant
 
-    def find(self, org: str, sandbox: str) -> Tenant | None:
+    def _new_tenant(self, org: str, sandbox: str) -> MemoryTenant:
+        return MemoryTenant(org, sandbox, self.lock)
+
+    def find(self, org: str, sandbox: str) -> MemoryTenant | None:
         """The tenant if it exists (``tenant()`` makes it)."""
         return self._tenants.get((org, sandbox))
 
-    def tenants(self) -> Iterator[Tenant]:
+    def tenants(self) -> Iterator[MemoryTenant]:
         return iter(list(self._tenants.values()))
 
     def reset(self, org: str | None = None, sandbox: str | None = None) -> int:
@@ -84,4 +119,40 @@ class MemoryStore:
                 for items in tenant.collections.values():
                     items.clear()
                 tenant.engine.clear()
+            self._meta_version += 1
             return len(doomed)
+
+    def meta(self, key: str) -> Any:
+        return self._meta.get(key)
+
+    def set_meta(self, key: str, value: Any) -> None:
+        with self.lock:
+            if value is None:
+                self._meta.pop(key, None)
+            else:
+                self._meta[key] = value
+            self._meta_version += 1
+
+    def meta_version(self) -> int:
+        return self._meta_version
+
+    def next_sequence(self, name: str) -> int:
+        with self.lock:
+            value = self._sequences[name] = self._sequences.get(name, 0) + 1
+            return value
+
+    def reset_sequence(self, name: str) -> None:
+        with self.lock:
+            self._sequences.pop(name, None)
+
+    def claim(self, key: str, seconds: float, owner: str) -> bool:
+        now = time.monotonic()
+        with self.lock:
+            holder = self._leases.get(key)
+            if holder is not None and holder[0] != owner and holder[1] > now:
+                return False
+            self._leases[key] = (owner, now + seconds)
+            return True
+
+    def close(self) -> None:
+        pass

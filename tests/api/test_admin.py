@@ -26,7 +26,8 @@ def test_health_of_a_fresh_mock(client):
     response = client.get("/_mock/health")
     assert response.status_code == 200
     body = response.get_json()
-    assert set(body) == {"status", "version", "profile", "uptimeSeconds", "tenants"}
+    assert set(body) == {"status", "version", "profile", "store", "uptimeSeconds", "tenants"}
+    assert body["store"] == "memory"
     assert (body["status"], body["version"], body["profile"], body["tenants"]) == ("ok", __version__, "default", [])
     assert isinstance(body["uptimeSeconds"], (int, float)) and body["uptimeSeconds"] >= 0
 

@@ -21,7 +21,9 @@ def test_version(capsys):
     (["serve", "--port", "99999"], {}, "port must be between 0 and 65535"),
     (["serve", "--threads", "0"], {}, "threads must be at least 1"),
     (["serve"], {"FLOWSERVICE_MOCK_PROFILE": "legacy"}, "profile must be one of default, seed, current"),
-    (["serve"], {"FLOWSERVICE_MOCK_PORT": "eighty"}, "invalid literal"),
+    (["serve"], {"FLOWSERVICE_MOCK_PORT": "eighty"}, "FLOWSERVICE_MOCK_PORT must be a number, not eighty"),
+    (["serve"], {"FLOWSERVICE_MOCK_PORT": "\u0663"}, "FLOWSERVICE_MOCK_PORT must be a number"),
+    (["serve", "--max-depth", "9" * 5000], {}, "not an integer"),
 ])
 def test_unusable_settings_are_usage_errors(monkeypatch, capsys, argv, env, message):
     for name, value in env.items():

@@ -53,7 +53,7 @@ def jwt(claims: dict) -> str:
 
 
 def test_every_rule_cites_a_doc():
-    assert len(RULES) == 8
+    assert len(RULES) == 9  # repeat-after-403: tests/unit/test_permissions.py
     for rule in RULES:
         assert rule.doc.startswith(("https://experienceleague.adobe.com/", "https://developer.adobe.com/",
                                     "https://www.rfc-editor.org/"))

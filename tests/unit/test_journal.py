@@ -8,7 +8,7 @@ from urllib.parse import parse_qsl
 import pytest
 
 from mockserver.checks.journal import Journal
-from mockserver.checks.redaction import WITHHELD, redacted
+from mockserver.redaction import WITHHELD, redacted
 
 CONNECTIONS = "/data/foundation/flowservice/connections"
 

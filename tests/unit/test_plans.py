@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from mockserver.domain.flows import exported
 from mockserver.engine import plans
 from mockserver.store import Tenant
 
@@ -64,7 +65,7 @@ def test_a_dataset_flow_exports_its_source_connections_datasets():
     tenant = Tenant("o", "s")
     tenant.put("sourceConnections", {"id": "src", "connectionSpec": {"id": "23598e46-f560-407b-88d5-ea6207e49db0"},
                                      "params": {"datasets": [{"dataSetId": "d1"}, {"dataSetId": "d2"}]}})
-    entities = plans.entities(tenant, {"sourceConnectionIds": ["src"], "transformations": []})
+    entities = exported(tenant, {"sourceConnectionIds": ["src"], "transformations": []})
     assert [e for e, _ in entities] == ["dataset:d1", "dataset:d2"]
 
 
@@ -72,5 +73,5 @@ def test_an_audience_flow_exports_its_selectors_audiences():
     tenant = Tenant("o", "s")
     tenant.put("sourceConnections", {"id": "src", "connectionSpec": {"id": "8a9c3494-9708-43d7-ae3f-cda01e5030e1"}})
     selectors = {"selectors": [{"type": "PLATFORM_SEGMENT", "value": {"id": a}} for a in ("a1", "a2")]}
-    entities = plans.entities(tenant, {"sourceConnectionIds": ["src"], **flow(segmentSelectors=selectors)})
+    entities = exported(tenant, {"sourceConnectionIds": ["src"], **flow(segmentSelectors=selectors)})
     assert [(e, item["id"]) for e, item in entities] == [("segment:a1", "a1"), ("segment:a2", "a2")]

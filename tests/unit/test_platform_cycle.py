@@ -16,7 +16,7 @@ import pytest
 from mockserver.domain.catalog import Catalog
 from mockserver.domain.context import Caller
 from mockserver.domain.errors import ApiError, FlowServiceError, PlainMessageError
-from mockserver.domain.platform import Platform
+from mockserver.platform import Platform
 from mockserver.settings import Settings
 
 ORG = "5555467B5D8013E50A494220@AdobeOrg"

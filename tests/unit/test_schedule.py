@@ -1,4 +1,4 @@
-"""Unit tests of mockserver.engine.schedule: the instants at which audience selectors
+"""Unit tests of mockserver.domain.schedule: the instants at which audience selectors
 (reference §6.1) and dataset ``scheduleParams`` (§6.2) run, in windows (after, until].
 
 Schedules are built by the validators of mockserver.domain.selectors where it matters, so
@@ -15,7 +15,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from mockserver.domain.selectors import dataset_schedule, segment_selector
-from mockserver.engine.schedule import (
+from mockserver.domain.schedule import (
     DEFAULT_LIMIT,
     DEFAULT_SEGMENT_EVAL_AT,
     Due,

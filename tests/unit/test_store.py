@@ -6,7 +6,8 @@ import uuid
 
 import pytest
 
-from mockserver.store.memory import COLLECTIONS, SANDBOX_NAMESPACE, MemoryStore, Tenant
+from mockserver.store.base import COLLECTIONS, SANDBOX_NAMESPACE
+from mockserver.store.memory import MemoryStore, Tenant
 
 ORG_A = "AAAA467B5D8013E50A494220@AdobeOrg"
 ORG_B = "BBBB467B5D8013E50A494220@AdobeOrg"
