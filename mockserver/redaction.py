@@ -111,10 +111,9 @@ class BodyRedactor:
         try:
             document = orjson.loads(body)
         except orjson.JSONDecodeError:
-            if b"\\u" in body:
-                # Names may hide behind escapes that no parser reads here: every value goes.
-                return _VALUES.sub(self._redact_pair, body)
-            return self._pairs.sub(self._redact_pair, body)
+            # Not JSON, yet it names a secret (or may, behind escapes): the values after names go,
+            # then every quoted text (comments or single quotes can part a name from its value).
+            return _LITERALS.sub(_redact_literal, self._pairs.sub(self._redact_pair, body))
         try:
             return orjson.dumps(self.walk(document))
         except (RecursionError, TypeError):
@@ -144,8 +143,12 @@ class BodyRedactor:
         return out
 
 
-#: Every string value of a JSON text (after a ':'), whole or cut off.
-_VALUES = re.compile(rb'(:\s*)("(?:[^"\\]|\\.)*"?)')
+#: Every quoted text, in double or single quotes, whole or cut off (redacted values excepted).
+_LITERALS = re.compile(rb'"(?!\[redacted)(?:[^"\\]|\\.)*"?|\'(?:[^\'\\]|\\.)*\'?')
+
+
+def _redact_literal(match: re.Match) -> bytes:
+    return b'"' + redacted(match.group().decode("utf-8", "replace").strip("\"'")).encode() + b'"'
 
 
 def _redact_value(value: Any) -> Any:

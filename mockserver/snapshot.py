@@ -37,7 +37,11 @@ _SCHEMA = {
     "properties": {
         "format": {"const": FORMAT},
         "version": {"type": "integer"},
-        "clock": {"type": ["object", "null"]},
+        "clock": {"type": ["object", "null"], "properties": {
+            # The clock's range (api/engine.py): 1970 to 9999, and offsets within it.
+            "frozenAt": {"type": ["number", "null"], "minimum": 0, "maximum": 253370764800},
+            "offset": {"type": "number", "minimum": -253370764800, "maximum": 253370764800},
+        }},
         "tenants": {"type": "array", "items": {
             "type": "object",
             "required": ["imsOrgId", "sandboxName", "collections"],
@@ -128,7 +132,8 @@ def _json(value: Any) -> bytes:
 
 
 def _sealed(entity: dict, secrets: frozenset[str], seal: Any) -> dict:
-    params = (entity.get("auth") or {}).get("params")
+    auth = entity.get("auth")
+    params = auth.get("params") if isinstance(auth, dict) else None
     if not isinstance(params, dict) or not secrets.intersection(params):
         return entity
     sealed = {k: {SEALED: seal(_json(v)).decode()} if k in secrets and v is not None else v
@@ -139,7 +144,8 @@ def _sealed(entity: dict, secrets: frozenset[str], seal: Any) -> dict:
 def _opened(entity: dict, unseal: Any) -> dict:
     from cryptography.fernet import InvalidToken
 
-    params = (entity.get("auth") or {}).get("params")
+    auth = entity.get("auth")
+    params = auth.get("params") if isinstance(auth, dict) else None
     if not isinstance(params, dict):
         return entity
     opened = {}

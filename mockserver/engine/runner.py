@@ -300,7 +300,7 @@ class _FlowState:
 
 def _state(tenant: Tenant, flow_id: str) -> _FlowState:
     """The engine's record of a flow: the object itself from the memory store, its JSON from the
-    others (saved back by ``_save``)."""
+    others (each change is saved back with ``save_engine_state``)."""
     state = tenant.engine_state(flow_id)
     if isinstance(state, _FlowState):
         return state
