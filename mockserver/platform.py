@@ -120,6 +120,12 @@ class Platform:
                 self._data = PlatformData.demo(seed=self.settings.seed or 0, reference_time=today)
         return self._data
 
+    def close(self, timeout: float = 5.0) -> None:
+        """Stop the ticker, let queued runs end (up to ``timeout`` seconds), release the store."""
+        self.runner.stop()
+        self.runner.wait(timeout)
+        self.store.close()
+
     def reset(self, org: str | None = None, sandbox: str | None = None) -> int:
         """Forget tenants (all, or those matching); a full reset also restarts the id sequence and
         lets the demo data be made again around the clock's day when next used."""

@@ -109,8 +109,7 @@ def serve_forever(settings: Settings) -> int:
         pass
     finally:
         server.close()
-        platform.runner.stop()
-        platform.store.close()
+        platform.close()
     return 0
 
 

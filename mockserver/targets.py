@@ -70,11 +70,12 @@ class Target:
 class InProcessTarget(Target):
     name = "inprocess"
 
-    def __init__(self) -> None:
+    def __init__(self, store: str = "memory") -> None:
         from .app import create_app
         from .settings import Settings
 
-        self._client = create_app(Settings()).test_client()
+        self._app = create_app(Settings(store=store))
+        self._client = self._app.test_client()
 
     def headers(self) -> dict[str, str]:
         return mock_headers()
@@ -83,6 +84,9 @@ class InProcessTarget(Target):
         response = self._client.open(path, method=method, headers=dict(headers),
                                      query_string=params, data=body)
         return Reply(response.status_code, CaseInsensitiveDict(dict(response.headers)), response.get_data())
+
+    def close(self) -> None:
+        self._app.extensions["flowservice"].close()
 
 
 class HttpTarget(Target):
@@ -108,11 +112,11 @@ class HttpTarget(Target):
 
 
 class ServerProcessTarget(HttpTarget):
-    """``python -m mockserver serve --port 0`` as a child process, stopped on close."""
+    """``python -m mockserver serve --port 0 --store STORE`` as a child process, stopped on close."""
 
-    def __init__(self) -> None:
+    def __init__(self, store: str = "memory") -> None:
         self._process = subprocess.Popen(
-            [sys.executable, "-m", "mockserver", "serve", "--host", "127.0.0.1", "--port", "0"],
+            [sys.executable, "-m", "mockserver", "serve", "--host", "127.0.0.1", "--port", "0", "--store", store],
             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
         )
         super().__init__(self._read_url())
@@ -174,11 +178,12 @@ def real_target(environ: Mapping[str, str] | None = None, allow_prod: bool = Fal
     return RealTarget(environ.get("AEP_BASE_URL", REAL_DEFAULT_URL), headers)
 
 
-def open_target(name: str, base_url: str | None = None, allow_prod: bool = False) -> Target:
+def open_target(name: str, base_url: str | None = None, allow_prod: bool = False, store: str = "memory") -> Target:
+    """``store``: where the state of a mock this opens lives (``inprocess``, ``http`` without a URL)."""
     if name == "inprocess":
-        return InProcessTarget()
+        return InProcessTarget(store)
     if name == "http":
-        return HttpTarget(base_url) if base_url else ServerProcessTarget()
+        return HttpTarget(base_url) if base_url else ServerProcessTarget(store)
     if name == "real":
         return real_target(allow_prod=allow_prod)
     raise ValueError(f"unknown target {name!r} (inprocess, http, real)")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import subprocess
 from datetime import datetime, timezone
 
 # The catalogue's ids, as the contract suite names them.
@@ -114,6 +115,9 @@ class Api:
 _CATALOG = Catalog()
 _POOL: list = []  # Flask apps built so far
 _LEASE = {"test": None, "apps": []}  # the apps handed out during the current test
+#: Opens the store of each Platform ``make_app`` builds during the current test (tests/conftest.py,
+#: ``store_backend``); None: the settings' own store (memory unless a test says otherwise).
+STORE_OPENER: dict = {"open": None, "platforms": []}
 
 
 def make_app(settings: Settings | None = None):
@@ -127,7 +131,10 @@ def make_app(settings: Settings | None = None):
     test = os.environ.get("PYTEST_CURRENT_TEST", "").rsplit(" ", 1)[0]
     if test != _LEASE["test"]:
         _LEASE["test"], _LEASE["apps"] = test, []
-    platform = Platform(settings, catalog=_CATALOG)
+    opener = STORE_OPENER["open"] if settings.store == "memory" else None
+    platform = Platform(settings, catalog=_CATALOG, store=opener() if opener else None)
+    if opener:
+        STORE_OPENER["platforms"].append(platform)
     app = next((a for a in _POOL if all(a is not b for b in _LEASE["apps"])), None)
     if app is None:
         app = create_app(settings, platform)
@@ -135,3 +142,15 @@ def make_app(settings: Settings | None = None):
     app.extensions["flowservice"] = platform
     _LEASE["apps"].append(app)
     return app
+
+
+def stop_process(process: subprocess.Popen, kill: bool = False, timeout: float = 10) -> None:
+    """End a child process (``kill``: SIGKILL, as a crash; else SIGTERM, then SIGKILL after
+    ``timeout`` seconds) and wait until it is gone."""
+    if process.poll() is None:
+        process.kill() if kill else process.terminate()
+    try:
+        process.wait(timeout)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait(timeout)

@@ -84,12 +84,12 @@ class Runner:
                 return created
             now = self.platform.clock.now()
             for tenant in store.tenants():
+                records = tenant.engine_states()  # one read per tenant, not one per flow
                 for flow in tenant.values("flows"):
-                    created.extend(self._catch_up_flow(tenant, flow, now))
+                    created.extend(self._catch_up_flow(tenant, flow, _state(records.get(flow["id"])), now))
         return created
 
-    def _catch_up_flow(self, tenant: Tenant, flow: dict, now: float) -> list[dict]:
-        state = _state(tenant, flow["id"])
+    def _catch_up_flow(self, tenant: Tenant, flow: dict, state: "_FlowState", now: float) -> list[dict]:
         # The ticker looks at every flow every second: a flow unchanged since it was last looked
         # at, with nothing due before its known next run, costs one comparison.
         if state.version == (flow["etag"], flow.get("state")) and now < state.next_due:
@@ -113,6 +113,7 @@ class Runner:
                                                      first_run_done=entity in state.scheduled,
                                                      limit=MAX_RUNS_PER_CATCH_UP)
                 for instant in due:
+                    state.scheduled[entity] = max(instant.at, state.scheduled.get(entity, instant.at))
                     run = self._queue_run(tenant, flow, entity, item, instant.at,
                                           full=instant.full, trigger="scheduled")
                     if run is not None:
@@ -149,8 +150,6 @@ class Runner:
         plan = plans.plan(self.platform, tenant, flow, entity, item)
         run_id = None
         if trigger == "scheduled":
-            state = _state(tenant, flow["id"])
-            state.scheduled[entity] = max(at, state.scheduled.get(entity, at))
             run_id = str(uuid.uuid5(RUN_NAMESPACE, f"{tenant.sandbox_id}/{flow['id']}/{entity}/{at!r}"))
         run = self.platform.runs.create(tenant, flow, entity=entity, at_ms=int(at * 1000), trigger=trigger,
                                         run_id=run_id, owner=self.owner)
@@ -187,7 +186,7 @@ class Runner:
         run = job.tenant.get("runs", job.run_id)
         if run is None:  # the tenant was reset meanwhile
             return
-        state = _state(job.tenant, job.plan.flow["id"])
+        state = _state(job.tenant.engine_state(job.plan.flow["id"]))
         # Incremental exports start where the last successful one ended, so a failed run's
         # changes are exported by the next run; with no success yet, the export is full.
         since = None if job.full else state.exported.get(job.plan.entity)
@@ -203,9 +202,11 @@ class Runner:
             end_ms = start_ms + max(1, int((time.perf_counter() - started) * 1000))
             run = runs.succeed(job.tenant, run, end_ms, outcome, files)
             if job.scheduled:
-                state = _state(job.tenant, job.plan.flow["id"])  # as catch-ups have moved it meanwhile
-                state.exported[job.plan.entity] = job.at
-                job.tenant.save_engine_state(job.plan.flow["id"], state)
+                # After any catch-up pass in progress, which holds (and saves) the records it read.
+                with self._catching_up:
+                    state = _state(job.tenant.engine_state(job.plan.flow["id"]))
+                    state.exported[job.plan.entity] = job.at
+                    job.tenant.save_engine_state(job.plan.flow["id"], state)
         self.platform.flows.note_run(job.tenant, job.plan.flow["id"], run)
 
     def _secrets(self, plan: Any) -> list[str]:
@@ -276,7 +277,6 @@ class Runner:
             self._ticker = None
 
     def _tick(self, interval: float) -> None:
-        store = self.platform.store
         while not self._stop.wait(interval):
             try:
                 self.platform.refresh()
@@ -298,20 +298,16 @@ class _FlowState:
     next_due: float = float("inf")
 
 
-def _state(tenant: Tenant, flow_id: str) -> _FlowState:
-    """The engine's record of a flow: the object itself from the memory store, its JSON from the
-    others (each change is saved back with ``save_engine_state``)."""
-    state = tenant.engine_state(flow_id)
-    if isinstance(state, _FlowState):
-        return state
-    if state is None:
-        state = _FlowState({}, {}, {})
-    else:
-        # JSON has no infinity: a missing next_due means "look again", the safe side.
-        state = _FlowState(state["watermarks"], state["scheduled"], state["exported"],
-                           tuple(state.get("version") or ("", None)), state.get("next_due") or -float("inf"))
-    tenant.save_engine_state(flow_id, state)
-    return state
+def _state(record: Any) -> _FlowState:
+    """The engine's record of a flow as the store gave it: the object itself from memory, its
+    JSON from a file or Redis, None when there is none. Callers save what they change."""
+    if isinstance(record, _FlowState):
+        return record
+    if record is None:
+        return _FlowState({}, {}, {})
+    # JSON has no infinity: a missing next_due means "look again", the safe side.
+    return _FlowState(record["watermarks"], record["scheduled"], record["exported"],
+                      tuple(record.get("version") or ("", None)), record.get("next_due") or -float("inf"))
 
 
 def _reason(exc: BaseException, secrets: list[str]) -> str:

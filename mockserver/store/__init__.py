@@ -19,10 +19,8 @@ def open_store(url: str) -> Store:
 
         return SqliteStore(url[len("sqlite:"):])
     if url.startswith(("redis://", "rediss://", "valkey://")):
-        try:
-            from .redis import RedisStore
-        except ImportError:
-            raise StoreUnavailable("the redis:// store is not in this version yet: use memory or sqlite:PATH") from None
+        from .redis import RedisStore
+
         return RedisStore(url)
     raise StoreUnavailable(f"unknown store {url!r}: use memory, sqlite:PATH or redis://HOST:PORT/DB")
 

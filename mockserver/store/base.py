@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import threading
 import uuid
-from typing import Any, Iterator, Protocol
+from typing import Any, Iterator, Mapping, Protocol
 
 #: ``expect`` of a write that checks nothing.
 ANY: Any = object()
@@ -65,6 +65,9 @@ class Tenant(Protocol):
         """What the engine recorded of a flow's schedule (JSON-able), or None."""
 
     def save_engine_state(self, flow_id: str, state: dict) -> None: ...
+
+    def engine_states(self) -> Mapping[str, Any]:
+        """Every flow's record at once (the scheduler's pass reads them in one go)."""
 
 
 class Store(Protocol):

@@ -61,6 +61,9 @@ class MemoryTenant:
     def save_engine_state(self, flow_id: str, state: Any) -> None:
         self.engine[flow_id] = state
 
+    def engine_states(self) -> dict[str, Any]:
+        return self.engine
+
 
 def _check(current: dict | None, expect: Any) -> None:
     """Raise VersionConflict unless ``current`` is what ``expect`` says it is."""

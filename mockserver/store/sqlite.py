@@ -105,8 +105,8 @@ class SqliteTenant(MemoryTenant):
             return items.pop(entity_id, None)
 
     def save_engine_state(self, flow_id: str, state: Any) -> None:
-        # The object itself stays in memory (the engine keeps working on it); the file holds its
-        # JSON (orjson writes a dataclass as an object, and an infinite next_due as null).
+        # The object itself stays in memory; the file holds its JSON (orjson writes a dataclass
+        # as an object, and an infinite next_due as null).
         body = orjson.dumps(state)
         with self._lock:
             if not self.dropped:
@@ -332,21 +332,9 @@ class SqliteStore(MemoryStore):
     # --- closing ------------------------------------------------------------------------------
 
     def close(self) -> None:
-        """Write the engine's records once more (it changes them in place between saves), close
-        the file and let another process open it. Also run at interpreter exit (SIGTERM)."""
+        """Close the file and let another process open it (also run at interpreter exit)."""
         with self.lock:
-            if self._db is None:
-                return
-            try:
-                self._transaction([(_ENGINE, (
-                    (tenant.org, tenant.sandbox, flow_id, orjson.dumps(state))
-                    for tenant in self._tenants.values() if not tenant.dropped
-                    for flow_id, state in list(tenant.engine.items())
-                ))])
-            except (StoreUnavailable, TypeError):
-                pass  # what was written through stays; nothing better to do on the way out
-            finally:
-                self._release()
+            self._release()
         atexit.unregister(self.close)
 
     def _release(self) -> None:

@@ -128,6 +128,7 @@ def test_patch_operations_are_counted():
 ], ids=["body", "query", "headers"])
 def test_request_limits_answer_in_the_flow_service_shape(settings, request_args, status):
     client = make_app(settings).test_client()
+    request_args = dict(request_args)  # the parameters are shared by the runs on each store
     headers = {**HEADERS, "Content-Type": "application/json", **request_args.pop("headers", {})}
     response = client.open(f"{BASE}/sourceConnections", headers=headers, **request_args)
     assert response.status_code == status

@@ -16,6 +16,7 @@ import schemathesis
 
 from mockserver.domain.permissions import default_table
 from mockserver.settings import Settings
+from mockserver.store import COLLECTIONS
 
 from ..support import (
     BASE, DATA_LAKE, HEADERS, PROFILE_STORE, S3_DATASET_FLOW, S3_SEGMENT_FLOW, Api, make_app, spec,
@@ -70,7 +71,8 @@ def dataset_flow_body(api, source=None, target=None) -> dict:
 
 
 def snapshot(app) -> dict:
-    return {(t.org, t.sandbox): copy.deepcopy(t.collections) for t in app.extensions["flowservice"].store.tenants()}
+    return {(t.org, t.sandbox): {name: copy.deepcopy(t.values(name)) for name in COLLECTIONS}
+            for t in app.extensions["flowservice"].store.tenants()}
 
 
 # --- by default ------------------------------------------------------------------------------------

@@ -66,6 +66,10 @@ API_KEY = "schemathesis"
 GATEWAY_HEADERS = {"Authorization": f"Bearer {TOKEN}", "x-api-key": API_KEY, "x-gw-ims-org-id": ORG}
 
 #: Examples per operation in the fuzzing phase; raise it for a deeper local run.
+# The generated requests test the HTTP layer, which no backend changes; the other API tests run on
+# every store. Three runs of this module would be most of the suite's time.
+pytestmark = pytest.mark.memory_store_only
+
 MAX_EXAMPLES = int(os.environ.get("SCHEMATHESIS_MAX_EXAMPLES", "25"))
 CHECKS = [
     not_a_server_error,

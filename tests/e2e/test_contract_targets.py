@@ -39,3 +39,19 @@ def test_the_prod_sandbox_is_refused_unless_allowed(sandbox):
         real_target({**CREDENTIALS, "AEP_SANDBOX": sandbox})
     assert real_target({**CREDENTIALS, "AEP_SANDBOX": sandbox}, allow_prod=True).headers()["x-sandbox-name"] == sandbox
     assert real_target({**CREDENTIALS, "AEP_SANDBOX": sandbox, "AEP_ALLOW_PROD": "1"})
+
+
+def test_mock_targets_run_on_each_store_asked_for(tmp_path):
+    command = [sys.executable, "-m", "pytest", "contracts/test_entities.py", "--target=inprocess",
+               f"--mock-store=memory,sqlite:{tmp_path / 'contracts.db'}", "-q", "-p", "no:cacheprovider"]
+    done = subprocess.run(command, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "targets: inprocess, inprocess@sqlite" in done.stdout
+    assert (tmp_path / "contracts.db").stat().st_size > 0  # the suite's entities went through the file
+
+
+def test_an_unknown_mock_store_is_a_usage_error():
+    command = [sys.executable, "-m", "pytest", "contracts", "--mock-store=postgres://x", "-q", "-p", "no:cacheprovider"]
+    done = subprocess.run(command, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 4
+    assert "--mock-store: unknown postgres://x" in done.stdout + done.stderr

@@ -16,7 +16,7 @@ import time
 
 import pytest
 
-from ..support import HEADERS
+from ..support import HEADERS, stop_process
 
 HOST = "127.0.0.1"
 PATH = "/data/foundation/flowservice/flows"
@@ -51,12 +51,7 @@ def serve(*flags: str):
         assert found, f"the server did not start: {line!r}"
         yield int(found.group(1))
     finally:
-        process.terminate()
-        try:
-            process.wait(10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(10)
+        stop_process(process)
         process.stdout.close()
 
 

@@ -207,12 +207,23 @@ def test_contract_the_engine_reads_back_what_it_saved(store):
     tenant = store.tenant(ORG_A, "prod")
     tenant.save_engine_state("f1", _FlowState({"segment:a": 1.5}, {"segment:a": 1.0}, {}, ('"e1"', "enabled"),
                                               float("inf")))
-    state = _state(tenant, "f1")
+    state = _state(tenant.engine_state("f1"))
     assert isinstance(state, _FlowState)
     assert (state.watermarks, state.scheduled, state.exported) == ({"segment:a": 1.5}, {"segment:a": 1.0}, {})
     assert tuple(state.version) == ('"e1"', "enabled")
-    fresh = _state(tenant, "never-seen")
+    fresh = _state(tenant.engine_state("never-seen"))
     assert (fresh.watermarks, fresh.scheduled, fresh.exported) == ({}, {}, {})
+
+
+def test_contract_every_engine_record_of_a_tenant_in_one_read(store):
+    tenant = store.tenant(ORG_A, "prod")
+    assert dict(tenant.engine_states()) == {}
+    for n in range(3):
+        tenant.save_engine_state(f"f{n}", _FlowState({"segment:a": float(n)}, {}, {}))
+    store.tenant(ORG_A, "dev").save_engine_state("other", _FlowState({}, {}, {}))
+    records = tenant.engine_states()
+    assert sorted(records) == ["f0", "f1", "f2"]
+    assert [_state(records[f"f{n}"]).watermarks for n in range(3)] == [{"segment:a": float(n)} for n in range(3)]
 
 
 # --- meta, sequences, leases ------------------------------------------------------------------
