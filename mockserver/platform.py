@@ -19,7 +19,9 @@ from .domain.connections import Connections
 from .domain.context import Caller
 from .domain.dataprep import DataPrep
 from .domain.flows import Flows
+from .domain.listing import Listings
 from .domain.permissions import Permissions
+from .domain.references import FlowReferences
 from .domain.runs import Runs
 from .domain.source_connections import SourceConnections
 from .domain.target_connections import TargetConnections
@@ -53,6 +55,10 @@ class Platform:
         self.flows = Flows(self)
         # What the HTTP edge records and injects (mockserver.api.wire): per platform, so that a
         # fresh platform starts with an empty journal and no faults. Not touched by reset().
+        #: Sorted selections of recent list requests, kept while their collection is unchanged.
+        self.listings = Listings()
+        #: Which flows use each connection, per tenant, kept while its flows are unchanged.
+        self.references = FlowReferences()
         self.journal = Journal(self.settings.journal_size, self.settings.journal_body_limit,
                                self.catalog.all_secret_keys(), self.settings.reveal_secrets)
         self.faults = FaultRules(self.settings.seed)
@@ -162,13 +168,7 @@ class Platform:
 
     def flows_referencing(self, caller: Caller, key: str, entity_id: str) -> list[dict]:
         """Flows whose ``key`` (sourceConnectionIds or targetConnectionIds) holds ``entity_id``."""
-        return [f for f in caller.tenant.values("flows") if entity_id in f.get(key, ())]
+        return self.references.flows(caller.tenant, key, entity_id)
 
     def flows_using_base_connection(self, caller: Caller, base_id: str) -> list[dict]:
-        users = [
-            flow for flow in caller.tenant.values("flows")
-            for ref in (flow["inheritedAttributes"]["sourceConnections"]
-                        + flow["inheritedAttributes"]["targetConnections"])
-            if (ref.get("baseConnection") or {}).get("id") == base_id
-        ]
-        return users
+        return self.references.flows(caller.tenant, "baseConnection", base_id)

@@ -113,7 +113,7 @@ class BodyRedactor:
         except orjson.JSONDecodeError:
             # Not JSON, yet it names a secret (or may, behind escapes): the values after names go,
             # then every quoted text (comments or single quotes can part a name from its value).
-            return _LITERALS.sub(_redact_literal, self._pairs.sub(self._redact_pair, body))
+            return _TOKENS.sub(_redact_token, self._pairs.sub(self._redact_pair, body))
         try:
             return orjson.dumps(self.walk(document))
         except (RecursionError, TypeError):
@@ -143,12 +143,18 @@ class BodyRedactor:
         return out
 
 
-#: Every quoted text, in double or single quotes, whole or cut off (redacted values excepted).
-_LITERALS = re.compile(rb'"(?!\[redacted)(?:[^"\\]|\\.)*"?|\'(?:[^\'\\]|\\.)*\'?')
+#: In text that does not parse, left to right: a value already redacted (kept), every quoted text in
+#: double or single quotes, whole or cut off, and every bare token after a ':' or '=' (a secret whose
+#: name hides behind escapes, "s3Secret\u004bey": abc, has lost its quotes as often as not).
+_TOKENS = re.compile(rb'"\[redacted[^"]*"|"(?:[^"\\]|\\.)*"?|\'(?:[^\'\\]|\\.)*\'?|(?<=[:=])\s*[^\s,}\]&"\'\[{]+')
 
 
-def _redact_literal(match: re.Match) -> bytes:
-    return b'"' + redacted(match.group().decode("utf-8", "replace").strip("\"'")).encode() + b'"'
+def _redact_token(match: re.Match) -> bytes:
+    token = match.group()
+    if token.startswith(b'"[redacted'):
+        return token
+    space = token[:len(token) - len(token.lstrip())]
+    return space + b'"' + redacted(token.strip().decode("utf-8", "replace").strip("\"'")).encode() + b'"'
 
 
 def _redact_value(value: Any) -> Any:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, Response
 
 from ..domain.errors import not_found
-from ..domain.listing import parse_query, run_query
+from ..domain.listing import page, parse_query
 from ..domain.runs import present
 from .requests import caller, query_args
 from .responses import FLOW_SERVICE_BASE, entity_response, json_response, platform
@@ -22,7 +22,10 @@ def _due_runs_exist() -> None:
 @bp.get("/runs")
 def list_runs() -> Response:
     query = parse_query(query_args())
-    return json_response(run_query(caller().tenant.values("runs"), query, "/runs", present))
+    tenant = caller().tenant
+    selected = platform().listings.select((tenant.sandbox_id, "runs"), tenant.version("runs"),
+                                          lambda: tenant.values("runs"), query)
+    return json_response(page(selected, query, "/runs", present))
 
 
 @bp.get("/runs/<run_id>")

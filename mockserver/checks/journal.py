@@ -193,19 +193,32 @@ class Journal:
     def select(self, *, method: str | None = None, path: str | None = None, status: str | None = None,
                org: str | None = None, sandbox: str | None = None, since: int | None = None,
                limit: int | None = None) -> list[Exchange]:
-        """Exchanges matching every filter given, oldest first; ``limit`` keeps the newest."""
+        """Exchanges matching every filter given, oldest first; ``limit`` keeps the newest.
+
+        The filters read the stored rows; only the exchanges answered are built (redacted), and
+        with a ``limit`` the walk goes from the newest and stops when it has enough.
+        """
         path_match = re.compile(fnmatch.translate(path)).match if path else None
         status_match = _status_matcher(status) if status else None
-        found = [
-            e for e in self.exchanges()
-            if (method is None or e.method == method.upper())
-            and (path_match is None or path_match(e.path))
-            and (status_match is None or status_match(e.status))
-            and (org is None or e.org == org)
-            and (sandbox is None or (e.sandbox or "prod") == sandbox)
-            and (since is None or e.id > since)
-        ]
-        return found[-limit:] if limit else found
+        wanted = method.upper() if method else None
+
+        def matches(row: tuple) -> bool:
+            headers = row[6]
+            return ((wanted is None or row[3] == wanted)
+                    and (path_match is None or path_match(row[4]) is not None)
+                    and (status_match is None or status_match(row[9]))
+                    and (org is None or headers.get("HTTP_X_GW_IMS_ORG_ID") == org)
+                    and (sandbox is None or (headers.get("HTTP_X_SANDBOX_NAME") or "prod") == sandbox))
+
+        ring = self._ring.copy()
+        if since is not None:  # rows are numbered in order: skip the older ones without looking
+            ring = itertools.dropwhile(lambda row: row[0] <= since, ring)
+        if limit:
+            newest = list(itertools.islice((row for row in reversed(list(ring)) if matches(row)), limit))
+            rows = newest[::-1]
+        else:
+            rows = [row for row in ring if matches(row)]
+        return [self._finish(row) for row in rows]
 
 
 def _status_matcher(status: str):

@@ -12,6 +12,8 @@ import base64
 import binascii
 import json
 import re
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable, Iterator, Mapping, Sequence
 
@@ -86,18 +88,61 @@ def run_query(
     present: Callable[[dict], dict] = lambda e: e,
 ) -> dict:
     """Filter, order and page ``entities``; the answer body of a list request at ``path``."""
+    return page(select(entities, query), query, path, present)
+
+
+def select(entities: Iterable[dict], query: Query) -> list[dict]:
+    """The entities the query's filters keep, in its order."""
     selected = [e for e in entities if all(f.matches(e) for f in query.filters)]
+    if not query.count:
+        _sort(selected, query.order)
+    return selected
+
+
+class Listings:
+    """The selections of recent list requests, each kept while its collection is unchanged.
+
+    Walking a list page by page then sorts the collection once, not once per page: a page costs
+    its own entities, whatever the size of the collection. A collection's version
+    (``Tenant.version``) says whether it changed; without one nothing is kept.
+    """
+
+    def __init__(self, size: int = 16) -> None:
+        self.size = size
+        self._kept: OrderedDict[Any, tuple[int, list[dict]]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def select(self, key: Any, version: int | None, entities: Callable[[], Iterable[dict]],
+               query: Query) -> list[dict]:
+        key = (key, query.filters, query.order, query.count)
+        if version is not None:
+            with self._lock:
+                kept = self._kept.get(key)
+                if kept is not None and kept[0] == version:
+                    self._kept.move_to_end(key)
+                    return kept[1]
+        selected = select(entities(), query)
+        if version is not None:
+            with self._lock:
+                self._kept[key] = (version, selected)
+                self._kept.move_to_end(key)
+                while len(self._kept) > self.size:
+                    self._kept.popitem(last=False)
+        return selected
+
+
+def page(selected: list[dict], query: Query, path: str, present: Callable[[dict], dict] = lambda e: e) -> dict:
+    """One page of a selection (or its count): the answer body of a list request at ``path``."""
     if query.count:
         return {"count": len(selected)}
-    _sort(selected, query.order)
     page_size = query.limit or MAX_LIMIT
-    page = selected[query.offset: query.offset + page_size]
+    items = selected[query.offset: query.offset + page_size]
     links: dict[str, Any] = {}
     next_offset = query.offset + page_size
     if next_offset < len(selected):
         # Only the token: clients split the href on '=' or append it to the base path.
         links["next"] = {"href": f"{path}?continuationToken={_make_token(next_offset, query.raw)}"}
-    return {"items": [present(e) for e in page], "_links": links}
+    return {"items": [present(e) for e in items], "_links": links}
 
 
 # --- filters -----------------------------------------------------------------

@@ -14,7 +14,7 @@ from . import limits, patching
 from .context import Caller
 from .errors import not_found, version_mismatch, if_match_missing
 from ..store.base import VersionConflict
-from .listing import parse_query, run_query
+from .listing import page, parse_query
 from .validation import optional_string, require_string
 
 if TYPE_CHECKING:
@@ -71,10 +71,17 @@ class Resource:
 
     def list(self, caller: Caller, args: Mapping[str, Sequence[str]], path: str) -> dict:
         query = parse_query(args)
-        entities = caller.tenant.values(self.collection)
-        if self.patch_presented and (query.filters or query.order):
-            return run_query([self.present(e) for e in entities], query, path)
-        return run_query(entities, query, path, self.present)
+        tenant = caller.tenant
+        # Filters and orders see the entity as GET shows it, where presenting changes more than masks.
+        presented = bool(self.patch_presented and (query.filters or query.order))
+
+        def entities() -> list[dict]:
+            values = tenant.values(self.collection)
+            return [self.present(e) for e in values] if presented else values
+
+        selected = self.platform.listings.select((tenant.sandbox_id, self.collection, presented),
+                                                 tenant.version(self.collection), entities, query)
+        return page(selected, query, path, (lambda e: e) if presented else self.present)
 
     def create(self, caller: Caller, body: Any) -> dict:
         with self.platform.store.lock:

@@ -37,6 +37,8 @@ MAX_RUNS_PER_CATCH_UP = 3000
 #: Seconds a process holds the right to create scheduled runs (renewed at every look); one that
 #: dies holding it delays runs by at most this long.
 LEASE_SECONDS = 10.0
+#: The collections a schedule's due instants depend on (the flow, what it exports, where to).
+SCHEDULE_INPUTS = ("flows", "sourceConnections", "targetConnections")
 #: Scheduled runs get their id from their flow, audience or dataset, and instant: creating one
 #: twice (two processes, or one before and after a restart) finds it there and skips it.
 RUN_NAMESPACE = uuid.UUID("8d7f6c1e-3b1a-4f5e-9c2d-6a0b4e7f1d35")
@@ -61,6 +63,9 @@ class Runner:
     def __init__(self, platform: "Platform") -> None:
         self.platform = platform
         self._catching_up = threading.Lock()
+        #: Per tenant (sandbox id): the versions of what schedules read when it was last looked at,
+        #: and the earliest instant any of its flows was then due.
+        self._looked: dict[str, tuple[tuple, float]] = {}
         self._jobs: "queue.Queue[Job]" = queue.Queue()
         self._idle = threading.Condition()
         self._pending = 0
@@ -84,9 +89,26 @@ class Runner:
                 return created
             now = self.platform.clock.now()
             for tenant in store.tenants():
-                records = tenant.engine_states()  # one read per tenant, not one per flow
-                for flow in tenant.values("flows"):
-                    created.extend(self._catch_up_flow(tenant, flow, _state(records.get(flow["id"])), now))
+                created.extend(self._catch_up_tenant(tenant, now))
+        return created
+
+    def _catch_up_tenant(self, tenant: Tenant, now: float) -> list[dict]:
+        # A tenant whose flows and connections are as they were when last looked at, with nothing
+        # due before the earliest instant found then, costs three version reads, however many
+        # flows it has: the ticker's pass and a read of runs stay independent of their number.
+        versions = tuple(tenant.version(name) for name in SCHEDULE_INPUTS)
+        looked = self._looked.get(tenant.sandbox_id)
+        if looked is not None and None not in versions and looked[0] == versions and now < looked[1]:
+            return []
+        created: list[dict] = []
+        next_due = float("inf")
+        records = tenant.engine_states()  # one read per tenant, not one per flow
+        for flow in tenant.values("flows"):
+            state = _state(records.get(flow["id"]))
+            created.extend(self._catch_up_flow(tenant, flow, state, now))
+            next_due = min(next_due, state.next_due)
+        # Read before the flows were: a change made meanwhile shows as a new version next time.
+        self._looked[tenant.sandbox_id] = (versions, next_due)
         return created
 
     def _catch_up_flow(self, tenant: Tenant, flow: dict, state: "_FlowState", now: float) -> list[dict]:

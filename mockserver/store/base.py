@@ -59,6 +59,10 @@ class Tenant(Protocol):
 
     def values(self, collection: str) -> list[dict]: ...
 
+    def version(self, collection: str) -> int | None:
+        """A number that changes with every change of the collection and is never given to another
+        state of it (lists keep their sorted selection while it holds); None: not known."""
+
     def counts(self) -> dict[str, int]: ...
 
     def engine_state(self, flow_id: str) -> dict | None:

@@ -8,17 +8,21 @@ reader may take an entity without the lock and serialise it while a writer works
 
 from __future__ import annotations
 
+import itertools
 import threading
 import time
 from typing import Any, Iterator
 
 from .base import ANY, COLLECTIONS, VersionConflict, sandbox_id
 
+#: Versions of collections (``Tenant.version``), one sequence for the process (next() is atomic).
+WRITES = itertools.count(1)
+
 
 class MemoryTenant:
     """Everything one sandbox of one organisation holds."""
 
-    __slots__ = ("org", "sandbox", "sandbox_id", "collections", "engine", "_lock")
+    __slots__ = ("org", "sandbox", "sandbox_id", "collections", "engine", "versions", "_lock")
 
     def __init__(self, org: str, sandbox: str, lock: threading.RLock | None = None) -> None:
         self.org = org
@@ -27,6 +31,9 @@ class MemoryTenant:
         self.collections: dict[str, dict[str, dict]] = {name: {} for name in COLLECTIONS}
         #: What the export engine remembers of each flow's schedule (mockserver/engine/runner.py).
         self.engine: dict[str, Any] = {}
+        #: The collections' versions: numbers of this process's one sequence, so that a state of a
+        #: collection is never taken for another (a tenant made again after a reset included).
+        self.versions: dict[str, int] = {name: next(WRITES) for name in COLLECTIONS}
         self._lock = lock or threading.RLock()
 
     def get(self, collection: str, entity_id: str) -> dict | None:
@@ -36,21 +43,32 @@ class MemoryTenant:
         items = self.collections[collection]
         if expect is ANY:
             items[entity["id"]] = entity
+            self.versions[collection] = next(WRITES)
             return
         with self._lock:
             _check(items.get(entity["id"]), expect)
             items[entity["id"]] = entity
+            self.versions[collection] = next(WRITES)
 
     def remove(self, collection: str, entity_id: str, expect: Any = ANY) -> dict | None:
         items = self.collections[collection]
-        if expect is ANY:
-            return items.pop(entity_id, None)
-        with self._lock:
-            _check(items.get(entity_id), expect)
-            return items.pop(entity_id, None)
+        if expect is not ANY:
+            with self._lock:
+                _check(items.get(entity_id), expect)
+                return self._pop(collection, entity_id)
+        return self._pop(collection, entity_id)
+
+    def _pop(self, collection: str, entity_id: str) -> dict | None:
+        removed = self.collections[collection].pop(entity_id, None)
+        if removed is not None:
+            self.versions[collection] = next(WRITES)
+        return removed
 
     def values(self, collection: str) -> list[dict]:
         return list(self.collections[collection].values())
+
+    def version(self, collection: str) -> int:
+        return self.versions[collection]
 
     def counts(self) -> dict[str, int]:
         return {name: len(items) for name, items in self.collections.items()}

@@ -8,6 +8,8 @@ what the next request to any other process reads. Key layout, under ``fsm:``::
     fsm:t:<sandbox id>:<collection>:etag
                                      hash  entity id -> its etag               (for the checks)
     fsm:t:<sandbox id>:engine        hash  flow id -> the engine's record (JSON)
+    fsm:t:<sandbox id>:versions      hash  collection -> its version (a number of fsm:writes)
+    fsm:writes                       int   INCR on every change of a collection
     fsm:meta                         hash  key -> JSON value (clock, fault rules, permissions)
     fsm:meta-version                 int   INCR on every set_meta and reset
     fsm:seq:<name>                   int   sequences (ids)
@@ -43,6 +45,8 @@ from redis.retry import Retry
 from .base import ANY, COLLECTIONS, StoreUnavailable, VersionConflict, sandbox_id
 
 PREFIX = "fsm:"
+#: The sequence every change of a collection takes its version from (``Tenant.version``).
+WRITES = PREFIX + "writes"
 #: Seconds to open a connection (an unreachable Redis is told within this) and to wait for a reply.
 CONNECT_TIMEOUT = 1.0
 SOCKET_TIMEOUT = 5.0
@@ -52,8 +56,9 @@ MAX_CONNECTIONS = 64
 #: What a lost (or refusing) Redis raises in redis-py.
 _DOWN = (_RedisConnectionError, _RedisTimeoutError, ReadOnlyError, OutOfMemoryError)
 
-# KEYS: items, etags, tenants. ARGV: id, entity, has etag ("1"/"0"), etag, mode, expected, sandbox id,
-# tenant. mode "any": write; "new": only when absent; "etag": only when the stored etag is expected.
+# KEYS: items, etags, tenants, the tenant's versions, the writes sequence. ARGV: id, entity, has etag
+# ("1"/"0"), etag, mode, expected, sandbox id, tenant, collection. mode "any": write; "new": only when
+# absent; "etag": only when the stored etag is expected.
 _PUT = """
 local cur = redis.call('HGET', KEYS[2], ARGV[1])
 local mode = ARGV[5]
@@ -69,10 +74,12 @@ else
   redis.call('HDEL', KEYS[2], ARGV[1])
 end
 redis.call('HSET', KEYS[3], ARGV[7], ARGV[8])
+redis.call('HSET', KEYS[4], ARGV[9], redis.call('INCR', KEYS[5]))
 return {1}
 """
 
-# KEYS: items, etags. ARGV: id, mode, expected. Returns {1, removed entity or nil} or {0, current etag}.
+# KEYS: items, etags, the tenant's versions, the writes sequence. ARGV: id, mode, expected, collection.
+# Returns {1, removed entity or nil} or {0, current etag}.
 _REMOVE = """
 local cur = redis.call('HGET', KEYS[1], ARGV[1])
 local mode = ARGV[2]
@@ -87,6 +94,7 @@ end
 if not cur then return {1, false} end
 redis.call('HDEL', KEYS[1], ARGV[1])
 redis.call('HDEL', KEYS[2], ARGV[1])
+redis.call('HSET', KEYS[3], ARGV[4], redis.call('INCR', KEYS[4]))
 return {1, cur}
 """
 
@@ -111,7 +119,7 @@ for i = 1, #tenants, 2 do
     for j = 6, #ARGV do
       redis.call('DEL', base .. ARGV[j], base .. ARGV[j] .. ':etag')
     end
-    redis.call('DEL', base .. 'engine')
+    redis.call('DEL', base .. 'engine', base .. 'versions')
     redis.call('HDEL', KEYS[1], sid)
     removed = removed + 1
   end
@@ -153,9 +161,10 @@ class RedisTenant:
         mode, expected = _mode(expect)
         key = self._base + collection
         result = self._store._call(
-            self._store._put, keys=[key, key + ":etag", self._store._tenants_key],
+            self._store._put, keys=[key, key + ":etag", self._store._tenants_key, self._base + "versions", WRITES],
             args=[entity["id"], orjson.dumps(entity), "1" if isinstance(etag, str) else "0",
-                  etag if isinstance(etag, str) else "", mode, expected, self.sandbox_id, self._registration])
+                  etag if isinstance(etag, str) else "", mode, expected, self.sandbox_id, self._registration,
+                  collection])
         if not result[0]:
             raise VersionConflict(_text(result[1] if len(result) > 1 else None))
 
@@ -163,8 +172,8 @@ class RedisTenant:
         _collection(collection)
         mode, expected = _mode(expect)
         key = self._base + collection
-        result = self._store._call(self._store._remove, keys=[key, key + ":etag"],
-                                   args=[entity_id, mode, expected])
+        result = self._store._call(self._store._remove, keys=[key, key + ":etag", self._base + "versions", WRITES],
+                                   args=[entity_id, mode, expected, collection])
         if not result[0]:
             raise VersionConflict(_text(result[1] if len(result) > 1 else None))
         removed = result[1] if len(result) > 1 else None
@@ -174,6 +183,11 @@ class RedisTenant:
         _collection(collection)
         raws = self._store._call(self._store.client.hvals, self._base + collection)
         return [orjson.loads(raw) for raw in raws]
+
+    def version(self, collection: str) -> int | None:
+        # The writes sequence is never reset, so no later state of the collection has this number.
+        raw = self._store._call(self._store.client.hget, self._base + "versions", collection)
+        return None if raw is None else int(raw)
 
     def counts(self) -> dict[str, int]:
         def count(client: redis.Redis) -> list[int]:

@@ -38,7 +38,7 @@ from typing import Any, Callable
 import orjson
 
 from .base import ANY, StoreUnavailable
-from .memory import MemoryStore, MemoryTenant, _check
+from .memory import WRITES, MemoryStore, MemoryTenant, _check
 
 try:  # pragma: no cover - the platform decides
     import fcntl
@@ -94,6 +94,7 @@ class SqliteTenant(MemoryTenant):
             if not self.dropped:
                 self._store._write(_PUT, (self.org, self.sandbox, collection, entity["id"], body))
             items[entity["id"]] = entity
+            self.versions[collection] = next(WRITES)
 
     def remove(self, collection: str, entity_id: str, expect: Any = ANY) -> dict | None:
         items = self.collections[collection]
@@ -102,7 +103,7 @@ class SqliteTenant(MemoryTenant):
                 _check(items.get(entity_id), expect)
             if entity_id in items and not self.dropped:
                 self._store._write(_DELETE, (self.org, self.sandbox, collection, entity_id))
-            return items.pop(entity_id, None)
+            return self._pop(collection, entity_id)
 
     def save_engine_state(self, flow_id: str, state: Any) -> None:
         # The object itself stays in memory; the file holds its JSON (orjson writes a dataclass

@@ -215,6 +215,27 @@ def test_clock_methods(mock):
 
 # --- moving the clock runs the schedules ------------------------------------------------------------
 
+def test_a_tenant_unchanged_with_nothing_due_is_not_looked_through(mock, monkeypatch):
+    a, b = mock.audiences[:2]
+    mock.flow(a, b)
+    runner = mock.platform.runner
+    looked = []
+    look = runner._catch_up_flow
+    monkeypatch.setattr(runner, "_catch_up_flow", lambda *args: looked.append(args[1]["id"]) or look(*args))
+    assert moved(mock, {"set": FIRST_RUN - 60})["runs"] == []
+    assert len(looked) == 1
+    for _ in range(3):  # reads of runs catch up first: nothing changed, nothing due, no flow read
+        assert mock.api.get("/runs").status_code == 200
+    assert len(looked) == 1
+    # An instant falling due is seen.
+    assert {r["segmentId"] for r in moved(mock, {"advance": 120})["runs"]} == {a, b}
+    assert len(looked) == 2
+    # A change of a flow (or of a connection) makes the tenant's flows be looked at again.
+    mock.flow(a)
+    mock.api.get("/runs")
+    assert len(looked) == 4
+
+
 def test_moving_the_clock_runs_due_exports_and_answers_them(mock, tmp_path):
     a, b = mock.audiences[:2]
     flow_id = mock.flow(a, b)

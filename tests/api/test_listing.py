@@ -291,6 +291,17 @@ def test_paging_keeps_filters_and_order(api):
     assert [[e["name"] for e in p] for p in pages] == [["p6", "p5", "p4"], ["p3", "p2", "p1"], ["p0"]]
 
 
+def test_a_change_between_pages_shows_on_the_next_page(api):
+    for i in range(4):
+        api.created("/sourceConnections", {"name": f"s{i}", "connectionSpec": spec(PROFILE_STORE)})
+    first = api.get("/sourceConnections?orderby=name&limit=2").get_json()
+    assert [e["name"] for e in first["items"]] == ["s0", "s1"]
+    api.created("/sourceConnections", {"name": "s1a", "connectionSpec": spec(PROFILE_STORE)})
+    following = api.client.get(BASE + first["_links"]["next"]["href"], headers=api.headers).get_json()
+    assert [e["name"] for e in following["items"]] == ["s1a", "s2"]
+    assert api.get("/sourceConnections?count=true").get_json() == {"count": 5}
+
+
 def test_parameters_sent_beside_the_token_override(api):
     for _ in range(6):
         api.profile_source()

@@ -226,6 +226,30 @@ def test_contract_every_engine_record_of_a_tenant_in_one_read(store):
     assert [_state(records[f"f{n}"]).watermarks for n in range(3)] == [{"segment:a": float(n)} for n in range(3)]
 
 
+def test_contract_a_collection_version_changes_with_every_change_and_never_repeats(store):
+    tenant = store.tenant(ORG_A, "prod")
+    seen = {tenant.version("flows")} - {None}
+    tenant.put("flows", _flow("f1"))
+    changes = [tenant.version("flows")]
+    tenant.put("flows", _flow("f1", '"e2"'), expect='"e1"')
+    changes.append(tenant.version("flows"))
+    with pytest.raises(VersionConflict):
+        tenant.put("flows", _flow("f1", '"e3"'), expect='"stale"')
+    assert tenant.version("flows") == changes[-1]  # a refused write changes nothing
+    tenant.put("connections", _flow("c1"))
+    assert tenant.version("flows") == changes[-1]  # another collection's change
+    store.tenant(ORG_A, "dev").put("flows", _flow("f1"))
+    assert tenant.version("flows") == changes[-1]  # another tenant's change
+    tenant.remove("flows", "f1")
+    changes.append(tenant.version("flows"))
+    store.reset()
+    again = store.tenant(ORG_A, "prod")
+    again.put("flows", _flow("f1"))  # the same content as the first state, in a tenant made again
+    changes.append(again.version("flows"))
+    assert None not in changes
+    assert len(set(changes) | seen) == len(changes) + len(seen)
+
+
 # --- meta, sequences, leases ------------------------------------------------------------------
 
 def test_contract_meta_values(store):

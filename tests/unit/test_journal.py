@@ -111,6 +111,19 @@ def filled() -> Journal:
     ({"sandbox": "dev"}, [1]),
     ({"since": 1}, [2, 3]),
     ({"limit": 2}, [2, 3]),
+    ({"limit": 1, "org": "B"}, [3]),
+    ({"limit": 5, "org": "B"}, [2, 3]),
+    ({"limit": 1, "status": "200"}, [1]),
+    ({"since": 2, "org": "A"}, []),
+    ({"since": 1, "limit": 1, "method": "patch"}, [2]),
 ])
 def test_filters(filled, filters, ids):
     assert [e.id for e in filled.select(**filters)] == ids
+
+
+def test_with_a_limit_only_the_exchanges_answered_are_built(filled, monkeypatch):
+    built = []
+    finish = Journal._finish
+    monkeypatch.setattr(Journal, "_finish", lambda self, row: built.append(row[0]) or finish(self, row))
+    assert [e.id for e in filled.select(limit=1)] == [3]
+    assert built == [3]

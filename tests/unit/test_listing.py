@@ -13,7 +13,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 
 from mockserver.domain.errors import FlowServiceError
-from mockserver.domain.listing import MAX_LIMIT, parse_query, run_query
+from mockserver.domain.listing import MAX_LIMIT, Listings, parse_query, run_query
 
 S3 = "4fce964d-3f37-408f-9778-e597338a21ee"
 SFTP = "36965a81-b1c6-401b-99f8-22508f1e6a26"
@@ -465,3 +465,35 @@ def test_a_token_past_the_end_gives_an_empty_last_page():
     token = _a_token([{"id": f"e{i}", "updatedAt": i} for i in range(5)])    # points at item 2
     assert run_query([{"id": "only", "updatedAt": 1}], parse_query(args(continuationToken=token)), "/flows") \
         == {"items": [], "_links": {}}
+
+
+# --- kept selections ------------------------------------------------------------------------------
+
+def test_a_selection_is_kept_while_its_collection_is_unchanged():
+    listings, loads = Listings(size=2), []
+
+    def entities(items):
+        return lambda: loads.append(1) or items
+
+    query = parse_query({"orderby": ["name"]})
+    first = listings.select("k", 7, entities([{"id": "b", "name": "b"}, {"id": "a", "name": "a"}]), query)
+    assert [e["id"] for e in first] == ["a", "b"]
+    assert listings.select("k", 7, entities([]), query) is first and len(loads) == 1
+    # A new version, another query or another key selects again.
+    assert listings.select("k", 8, entities([{"id": "c", "name": "c"}]), query) == [{"id": "c", "name": "c"}]
+    assert listings.select("k", 8, entities([]), parse_query({"orderby": ["-name"]})) == []
+    assert len(loads) == 3
+    # No version: nothing is kept.
+    listings.select("u", None, entities([]), query)
+    listings.select("u", None, entities([]), query)
+    assert len(loads) == 5
+
+
+def test_kept_selections_are_bounded():
+    listings = Listings(size=2)
+    query = parse_query({})
+    for key in ("a", "b", "c"):
+        listings.select(key, 1, lambda: [{"id": "x"}], query)
+    reloaded = []
+    listings.select("a", 1, lambda: reloaded.append(1) or [], query)  # pushed out by c
+    assert reloaded == [1]

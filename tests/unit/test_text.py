@@ -73,6 +73,8 @@ REDACT = redaction.BodyRedactor({"s3SecretKey", "password"})
     b'{"auth": {"params": {"s3SecretKey": "SECRET-1',                         # cut off inside the value
     b'[{"op": "replace", "path": "/auth/params/password", "value": "SECRET-1"',  # a malformed patch
     b'{"s3Secret\\u004bey": "SECRET-1"}',                                    # the name behind an escape
+    b'{"p": {"s3Secret\\u004bey": SECRET-1}}}',                            # ... and the value bare
+    b'{"s3SecretKey": "a" "x":SECRET-1, "y" = SECRET-1}',                    # bare after other names
     b'{"auth": {"params": {"s3SecretKey": ["SECRET-1"]}}}',                  # not a string
     b'[{"op": "add", "path": "/auth/params/password", "value": {"v": "SECRET-1"}}]',
 ])
