@@ -89,6 +89,11 @@ def serve_forever(settings: Settings) -> int:
     except (StoreUnavailable, ValueError) as exc:
         print(f"flowservice-mock: {exc}", file=sys.stderr)
         return 1
+    if settings.server == "granian":
+        from . import granian_serving
+
+        _tune_collector()
+        return granian_serving.serve(settings, app)
     try:
         server = build_server(app, settings, {})
     except OSError as exc:

@@ -16,12 +16,14 @@ from .text import parse_int, parse_number, shown
 
 #: Response profiles: how PATCH of a flow and DELETE answer (docs/fidelity.md, §7.5).
 PROFILES = ("default", "seed", "current")
+#: The HTTP servers ``serve`` can run on (docs/benchmarks.md, "Server choice").
+SERVERS = ("waitress", "granian")
 
 ENV_PREFIX = "FLOWSERVICE_MOCK_"
 #: The integer limits on requests (each at least 1).
 LIMITS = ("max_body_bytes", "max_depth", "max_patch_operations", "max_entity_bytes",
           "max_query_length", "max_id_length", "max_headers")
-_INTEGERS = frozenset({"port", "threads", "journal_size", "journal_body_limit", "export_max_rows", *LIMITS})
+_INTEGERS = frozenset({"port", "threads", "workers", "journal_size", "journal_body_limit", "export_max_rows", *LIMITS})
 #: The HTTP server's integer limits (request_timeout may be 0, the others at least 1).
 SERVER_INTEGERS = ("connection_limit", "channel_timeout", "request_timeout", "max_request_header_size")
 _HH_MM = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
@@ -46,8 +48,12 @@ class Settings:
     lenient_if_match: bool = False
     #: Return auth params marked as secrets in clear on GET (the mock masks them by default).
     reveal_secrets: bool = False
-    #: Worker threads of the WSGI server.
+    #: Worker threads of the WSGI server (granian: its blocking threads, per process).
     threads: int = 8
+    #: The HTTP server of ``serve`` (the in-thread MockServer of tests always runs waitress).
+    server: str = "waitress"
+    #: Processes serving at once (granian only; more than one needs a shared store: redis://).
+    workers: int = 1
     #: Exchanges the request journal keeps (a ring: the oldest go first); 0 turns it off.
     journal_size: int = 1000
     #: Bytes of each request and response body the journal keeps (longer ones keep head and tail).
@@ -105,6 +111,14 @@ class Settings:
             raise ValueError(f"port must be between 0 and 65535, not {self.port}")
         if self.threads < 1:
             raise ValueError("threads must be at least 1")
+        if self.server not in SERVERS:
+            raise ValueError(f"server must be one of {', '.join(SERVERS)}, not {self.server!r}")
+        if self.workers < 1:
+            raise ValueError("workers must be at least 1")
+        if self.workers > 1 and (self.server != "granian" or not self.store.startswith(("redis://", "rediss://",
+                                                                                        "valkey://"))):
+            raise ValueError("workers above 1 need --server granian and a shared store (--store redis://HOST:PORT/DB): "
+                             "each process would otherwise hold a state of its own")
         if self.journal_size < 0 or self.journal_body_limit < 0:
             raise ValueError("journal_size and journal_body_limit must not be negative")
         if self.export_max_rows < 1:

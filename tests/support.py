@@ -154,3 +154,16 @@ def stop_process(process: subprocess.Popen, kill: bool = False, timeout: float =
     except subprocess.TimeoutExpired:
         process.kill()
         process.wait(timeout)
+
+
+def served_port(process: subprocess.Popen, timeout: float = 20) -> int | None:
+    """The port a ``serve`` child process says it serves on (its first line), or None."""
+    import re
+    import threading
+
+    line: list[str] = []
+    reader = threading.Thread(target=lambda: line.append(process.stdout.readline()), daemon=True)
+    reader.start()
+    reader.join(timeout)
+    found = re.search(r"http://127\.0\.0\.1:(\d+)", line[0]) if line else None
+    return int(found.group(1)) if found else None

@@ -6,7 +6,7 @@ import argparse
 from dataclasses import fields
 
 from ..checks.faults import read_file
-from ..settings import PROFILES, Settings
+from ..settings import PROFILES, SERVERS, Settings
 from . import UsageError, integer, number
 
 #: The limits on requests (docs/fidelity.md, "Limits"), each a flag named after its setting.
@@ -29,7 +29,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--port", type=integer, help="port to listen on (default 8080; 0 picks a free one)")
     parser.add_argument("--profile", choices=PROFILES, help="which doc era PATCH/DELETE answers follow")
     parser.add_argument("--seed", type=integer, help="seed for deterministic ids and etags")
-    parser.add_argument("--threads", type=integer, help="worker threads of the server (default 8)")
+    parser.add_argument("--threads", type=integer, help="worker threads of the server, per process (default 8)")
+    parser.add_argument("--server", choices=SERVERS,
+                        help="the HTTP server: waitress (default) or granian (faster; one worker process holds the state)")
+    parser.add_argument("--workers", type=integer,
+                        help="processes serving at once (default 1; above 1: --server granian and --store redis://...)")
     parser.add_argument("--require-sandbox-header", action="store_true", default=None,
                         help="answer 400 when x-sandbox-name is missing instead of using prod")
     parser.add_argument("--sandboxes", type=lambda text: tuple(s for s in text.split(",") if s),

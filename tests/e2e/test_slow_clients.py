@@ -6,7 +6,6 @@ docs/design.md, "Slow and idle clients"; benchmarks/idle_clients.py measures the
 from __future__ import annotations
 
 import http.client
-import re
 import selectors
 import socket
 import subprocess
@@ -16,7 +15,7 @@ import time
 
 import pytest
 
-from ..support import HEADERS, stop_process
+from ..support import HEADERS, served_port, stop_process
 
 HOST = "127.0.0.1"
 PATH = "/data/foundation/flowservice/flows"
@@ -42,14 +41,10 @@ def serve(*flags: str):
     """``python -m mockserver serve`` as a child process; yields its port, stops it after."""
     process = subprocess.Popen([sys.executable, "-m", "mockserver", "serve", "--host", HOST, "--port", "0", *flags],
                                stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
-    line: list[str] = []
-    reader = threading.Thread(target=lambda: line.append(process.stdout.readline()), daemon=True)
-    reader.start()
-    reader.join(20)
-    found = re.search(r"http://127\.0\.0\.1:(\d+)", line[0]) if line else None
+    port = served_port(process)
     try:
-        assert found, f"the server did not start: {line!r}"
-        yield int(found.group(1))
+        assert port, "the server did not start"
+        yield port
     finally:
         stop_process(process)
         process.stdout.close()
