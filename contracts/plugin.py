@@ -19,6 +19,7 @@ from pathlib import Path
 import pytest
 
 from mockserver import targets
+from mockserver.store.base import REDIS_SCHEMES
 
 from . import markers
 
@@ -136,8 +137,7 @@ def pytest_terminal_summary(terminalreporter, exitstatus: int, config: pytest.Co
 
 
 def _known_store(store: str) -> bool:
-    return store in ("memory", "sqlite", "redis") or store.startswith(("sqlite:", "redis://", "rediss://",
-                                                                        "valkey://"))
+    return store in ("memory", "sqlite", "redis") or store.startswith(("sqlite:", *REDIS_SCHEMES))
 
 
 def _short(store: str) -> str:

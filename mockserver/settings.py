@@ -12,6 +12,7 @@ import re
 from dataclasses import dataclass, fields, replace
 from typing import Any, Mapping
 
+from .store.base import REDIS_SCHEMES
 from .text import parse_int, parse_number, shown
 
 #: Response profiles: how PATCH of a flow and DELETE answer (docs/fidelity.md, §7.5).
@@ -115,8 +116,7 @@ class Settings:
             raise ValueError(f"server must be one of {', '.join(SERVERS)}, not {self.server!r}")
         if self.workers < 1:
             raise ValueError("workers must be at least 1")
-        if self.workers > 1 and (self.server != "granian" or not self.store.startswith(("redis://", "rediss://",
-                                                                                        "valkey://"))):
+        if self.workers > 1 and (self.server != "granian" or not self.store.startswith(REDIS_SCHEMES)):
             raise ValueError("workers above 1 need --server granian and a shared store (--store redis://HOST:PORT/DB): "
                              "each process would otherwise hold a state of its own")
         if self.journal_size < 0 or self.journal_body_limit < 0:
@@ -125,7 +125,7 @@ class Settings:
             raise ValueError("export_max_rows must be at least 1")
         if self.scheduler_interval < 0:
             raise ValueError("scheduler_interval must not be negative")
-        if not (self.store == "memory" or self.store.startswith(("sqlite:", "redis://", "rediss://", "valkey://"))):
+        if not (self.store == "memory" or self.store.startswith(("sqlite:", *REDIS_SCHEMES))):
             raise ValueError(f"store must be memory, sqlite:PATH or redis://HOST:PORT/DB, not {self.store!r}")
         for name in SERVER_INTEGERS:
             least = 0 if name == "request_timeout" else 1

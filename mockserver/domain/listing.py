@@ -12,13 +12,12 @@ import base64
 import binascii
 import json
 import re
-import threading
-from collections import OrderedDict
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable, Iterator, Mapping, Sequence
 
 from ..text import InvalidJson, loads, parse_int, shown
 from .errors import invalid_request
+from .kept import MISSING, Kept
 
 MAX_LIMIT = 100
 QUERY_PARAMS = frozenset({"property", "orderby", "limit", "count", "continuationToken"})
@@ -108,26 +107,15 @@ class Listings:
     """
 
     def __init__(self, size: int = 16) -> None:
-        self.size = size
-        self._kept: OrderedDict[Any, tuple[int, list[dict]]] = OrderedDict()
-        self._lock = threading.Lock()
+        self._kept = Kept(size)
 
     def select(self, key: Any, version: int | None, entities: Callable[[], Iterable[dict]],
                query: Query) -> list[dict]:
         key = (key, query.filters, query.order, query.count)
-        if version is not None:
-            with self._lock:
-                kept = self._kept.get(key)
-                if kept is not None and kept[0] == version:
-                    self._kept.move_to_end(key)
-                    return kept[1]
-        selected = select(entities(), query)
-        if version is not None:
-            with self._lock:
-                self._kept[key] = (version, selected)
-                self._kept.move_to_end(key)
-                while len(self._kept) > self.size:
-                    self._kept.popitem(last=False)
+        selected = self._kept.get(key, version)
+        if selected is MISSING:
+            selected = select(entities(), query)
+            self._kept.put(key, version, selected)
         return selected
 
 

@@ -9,9 +9,9 @@ a second one comes: flows and connections changed in turn cost no more than befo
 
 from __future__ import annotations
 
-import threading
-from collections import OrderedDict
 from typing import Any
+
+from .kept import MISSING, Kept
 
 #: Tenants whose index is kept at once.
 KEPT = 16
@@ -19,37 +19,25 @@ KEPT = 16
 
 class FlowReferences:
     def __init__(self) -> None:
-        #: sandbox id -> (version of its flows, their index, or None when asked once about it).
-        self._kept: OrderedDict[str, tuple[int, dict[tuple[str, str], list[str]] | None]] = OrderedDict()
-        self._lock = threading.Lock()
+        #: sandbox id -> the index of its flows, or None when asked once about that state of them.
+        self._kept = Kept(KEPT)
 
     def flows(self, tenant: Any, key: str, entity_id: str) -> list[dict]:
         """The flows whose ``key`` holds ``entity_id``: ``sourceConnectionIds``,
         ``targetConnectionIds``, or ``baseConnection`` (through their inherited attributes)."""
         version = tenant.version("flows")
-        with self._lock:
-            kept = self._kept.get(tenant.sandbox_id)
-        if version is None or kept is None or kept[0] != version:
-            self._keep(tenant.sandbox_id, version, None)
+        index = self._kept.get(tenant.sandbox_id, version)
+        if index is MISSING:
+            self._kept.put(tenant.sandbox_id, version, None)
             return [flow for flow in tenant.values("flows") if _uses(flow, key, entity_id)]
-        index = kept[1]
         if index is None:
             index = {}
             for flow in tenant.values("flows"):
                 for ref in _references(flow):
                     index.setdefault(ref, []).append(flow["id"])
-            self._keep(tenant.sandbox_id, version, index)
+            self._kept.put(tenant.sandbox_id, version, index)
         found = (tenant.get("flows", flow_id) for flow_id in index.get((key, entity_id), ()))
         return [flow for flow in found if flow is not None]
-
-    def _keep(self, sandbox_id: str, version: int | None, index: dict | None) -> None:
-        if version is None:
-            return
-        with self._lock:
-            self._kept[sandbox_id] = (version, index)
-            self._kept.move_to_end(sandbox_id)
-            while len(self._kept) > KEPT:
-                self._kept.popitem(last=False)
 
 
 def _bases(flow: dict) -> list[str]:

@@ -1,7 +1,7 @@
 """State of the emulated service, keyed by tenant (IMS org, sandbox): one interface (``base``),
 one module per backend."""
 
-from .base import ANY, COLLECTIONS, Store, StoreUnavailable, VersionConflict
+from .base import ANY, COLLECTIONS, REDIS_SCHEMES, Store, StoreUnavailable, VersionConflict
 from .ids import IdFactory
 from .memory import MemoryStore, Tenant
 
@@ -18,7 +18,7 @@ def open_store(url: str) -> Store:
         from .sqlite import SqliteStore
 
         return SqliteStore(url[len("sqlite:"):])
-    if url.startswith(("redis://", "rediss://", "valkey://")):
+    if url.startswith(REDIS_SCHEMES):
         from .redis import RedisStore
 
         return RedisStore(url)

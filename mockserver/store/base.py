@@ -40,6 +40,10 @@ class StoreUnavailable(Exception):
     """The backend cannot be reached (Redis down, the disk full): the request is answered 503."""
 
 
+#: The URL schemes of the Redis store (Valkey's read as Redis's).
+REDIS_SCHEMES = ("redis://", "rediss://", "valkey://")
+
+
 def sandbox_id(org: str, sandbox: str) -> str:
     """Stable across restarts and backends, so that recorded fixtures keep their sandboxId."""
     return str(uuid.uuid5(SANDBOX_NAMESPACE, f"{org}/{sandbox}"))

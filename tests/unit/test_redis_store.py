@@ -44,6 +44,15 @@ def _flow(entity_id: str, etag: str = '"e1"', **fields) -> dict:
 
 # --- several processes on one Redis -------------------------------------------------------------
 
+
+def at_once(action, count: int) -> None:
+    """``action(n)`` for n in range(count), each on a thread of its own; returns when all ended."""
+    threads = [threading.Thread(target=action, args=(n,)) for n in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+
 def test_what_one_writes_the_other_reads_at_once(store_factory):
     a, b = store_factory(), store_factory()
     a.tenant(ORG, "prod").put("flows", _flow("f1"))
@@ -71,11 +80,7 @@ def test_of_twenty_conditional_writes_with_one_etag_exactly_one_succeeds(store_f
         except Exception as exc:  # noqa: BLE001 - reported below
             errors.append(exc)
 
-    threads = [threading.Thread(target=patch, args=(n,)) for n in range(20)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(30)
+    at_once(patch, 20)
     assert errors == []
     assert len(wins) == 1 and len(conflicts) == 19
     assert set(conflicts) == {f'"by-{wins[0]}"'}
@@ -189,11 +194,7 @@ def test_of_racing_claims_one_wins(store_factory):
         if stores[n % 4].claim("instant", 5, f"owner-{n}"):
             won.append(n)
 
-    threads = [threading.Thread(target=claim, args=(n,)) for n in range(12)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(30)
+    at_once(claim, 12)
     assert len(won) == 1
 
 
