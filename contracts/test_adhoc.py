@@ -58,3 +58,28 @@ def test_more_than_80_audiences_are_refused_at_once(client, flow):
 @pytest.mark.verified(era="DY")
 def test_a_new_flow_has_no_runs(client, flow):
     assert checks.items(client.get("/runs", params={"property": f"flowId=={flow['id']}"})) == []
+
+
+# --- the dataset form, chosen by its media type (a public client's; no official document) ----------
+
+DATASETS = {"Accept": "application/vnd.adobe.adhoc.dataset.activation+json; version=1"}
+DATASET = "5ba9452f7de80400007fc52a"
+
+
+def destinations(flow_id: str) -> dict:
+    return {"activationInfo": {"destinations": [{"flowId": flow_id, "datasets": [{"id": DATASET}]}]}}
+
+
+@pytest.mark.assumption("ad-hoc-dataset-export")
+def test_the_dataset_form_needs_destinations(client):
+    message(adhoc(client, {"activationInfo": {}}, DATASETS), 400)
+
+
+@pytest.mark.assumption("ad-hoc-dataset-export")
+def test_the_dataset_form_of_an_unknown_dataflow_is_404(client):
+    message(adhoc(client, destinations(UNKNOWN_ID), DATASETS), 404)
+
+
+@pytest.mark.assumption("ad-hoc-dataset-export")
+def test_the_dataset_form_refuses_a_dataflow_without_the_dataset(client, flow):
+    message(adhoc(client, destinations(flow["id"]), DATASETS), 400)

@@ -40,7 +40,7 @@ def _check_access() -> None:
         environ.get("REQUEST_METHOD", "GET"), rule.rule if rule is not None else None, sandbox,
         environ.get("HTTP_X_API_KEY", "").strip(),
         token_client=lambda: _token_client(token), tenant=tenant,
-        entity_id=(request.view_args or {}).get("entity_id"), body=_body,
+        entity_id=(request.view_args or {}).get("entity_id"), body=_body, accept=environ.get("HTTP_ACCEPT"),
     )
     if refusal is not None:
         raise refusal

@@ -1,5 +1,7 @@
 """Ad hoc activation (``POST /data/core/activation/disflowprovider/adhocrun``): full exports of
-chosen audiences now, with the guardrails of the Ad Hoc Activation API.
+chosen audiences now, with the guardrails of the Ad Hoc Activation API; and its dataset form,
+chosen by its own media type, which exports chosen datasets of dataset flows now
+(docs/fidelity.md, "Ad hoc dataset export").
 
 Everything is checked before any run is created, so a refused request changes nothing.
 Errors have that API's own shape, a bare ``{"message"}`` (§2.5).
@@ -24,18 +26,38 @@ MAX_AUDIENCES = 80
 #: reference (the newer source); the older tutorial says 20 minutes (docs/fidelity.md).
 FIRST_ACTIVATION_WAIT = 3600
 V2_MEDIA_TYPE = "application/vnd.adobe.adhoc.activation+json"
+DATASET_MEDIA_TYPE = "application/vnd.adobe.adhoc.dataset.activation+json"
+#: Seconds after a dataset flow's creation before it takes ad hoc exports: the service picks new
+#: flows up on a refresh (public clients wait 5 to 10 minutes and retry on the message below).
+DATASET_READY_AFTER = 300
+NOT_READY = "Following order ID(s) are not ready for dataset export: {}"
+
+
+def _media_types(accept: str | None) -> list[tuple[str, dict[str, str]]]:
+    found = []
+    for part in (accept or "").split(","):
+        media, _, params = part.partition(";")
+        options = {k.strip().lower(): v.strip().strip('"') for k, _, v in
+                   (p.partition("=") for p in params.split(";"))}
+        found.append((media.strip().lower(), options))
+    return found
 
 
 def version_of(accept: str | None) -> int:
     """2 when the Accept header asks for the v2 media type with ``version=2``; else 1."""
-    for part in (accept or "").split(","):
-        media, _, params = part.partition(";")
-        if media.strip().lower() == V2_MEDIA_TYPE:
-            options = {k.strip().lower(): v.strip().strip('"') for k, _, v in
-                       (p.partition("=") for p in params.split(";"))}
-            if options.get("version") == "2":
-                return 2
-    return 1
+    return 2 if any(media == V2_MEDIA_TYPE and options.get("version") == "2"
+                    for media, options in _media_types(accept)) else 1
+
+
+def form_of(accept: str | None) -> str:
+    """``dataset`` when the Accept header names the dataset form's media type; else ``audience``."""
+    for media, options in _media_types(accept):
+        if media == DATASET_MEDIA_TYPE:
+            if options.get("version", "1") != "1":
+                raise PlainMessageError(
+                    406, f"Version {options['version']} of {DATASET_MEDIA_TYPE} is not supported; version 1 is.")
+            return "dataset"
+    return "audience"
 
 
 class AdhocActivation:
@@ -57,6 +79,44 @@ class AdhocActivation:
                 for run in runner.run_now(tenant, flow, audiences, trigger="adhoc"):
                     started.append((runs.entity_of(run).split(":", 1)[1], flow["id"], run["id"]))
         return started
+
+    def export_datasets(self, caller: Caller, body: Any) -> list[tuple[str, list[tuple[str, str]]]]:
+        """The dataset form: full exports now of the chosen datasets of dataset flows. Returns, per
+        flow in the order asked, its id and (dataset id, run id) per dataset."""
+        wanted = _dataset_destinations(body)
+        runner = self.platform.runner
+        runner.catch_up()
+        tenant = caller.tenant
+        with self.platform.store.lock:
+            chosen = [(self._flow(caller, flow_id), datasets) for flow_id, datasets in wanted]
+            for flow, datasets in chosen:
+                self._check_datasets(caller, flow, datasets)
+            new = [flow["id"] for flow, _ in chosen
+                   if self.platform.clock.now() * 1000 - flow["createdAt"] < DATASET_READY_AFTER * 1000]
+            if new:
+                raise PlainMessageError(400, NOT_READY.format(", ".join(new)))
+            started = []
+            for flow, datasets in chosen:
+                runs_of = {runs.entity_of(run).split(":", 1)[1]: run["id"]
+                           for run in runner.run_now(tenant, flow, datasets, trigger="adhoc")}
+                started.append((flow["id"], [(d, runs_of[d]) for d in datasets]))
+        return started
+
+    def _check_datasets(self, caller: Caller, flow: dict, datasets: list[str]) -> None:
+        mapped = {entity.split(":", 1)[1] for entity, _ in exported(caller.tenant, flow)
+                  if entity.startswith("dataset:")}
+        outside = [d for d in datasets if d not in mapped or flow.get("state") != "enabled"]
+        if outside:
+            raise PlainMessageError(
+                400, f"Datasets {', '.join(outside)} are not part of this dataflow or the dataflow is disabled!")
+        for dataset in datasets:
+            going = [r for r in caller.tenant.values("runs")
+                     if r["flowId"] == flow["id"] and runs.entity_of(r) == f"dataset:{dataset}"
+                     and runs.status(r) not in runs.FINISHED]
+            if going:
+                raise PlainMessageError(
+                    400, f"Run already going on for dataset {dataset} for order {flow['id']} "
+                         f"with run id {going[0]['id']}")
 
     def _flow(self, caller: Caller, flow_id: str) -> dict:
         flow = caller.tenant.get("flows", flow_id)
@@ -122,6 +182,38 @@ def _activation_info(body: Any, version: int) -> dict[str, list[str]]:
                      f"({V2_MEDIA_TYPE}; version=2): the ids of the latest audience export jobs.",
             )
     return info
+
+
+def _dataset_destinations(body: Any) -> list[tuple[str, list[str]]]:
+    """(flow id, dataset ids) per entry of ``activationInfo.destinations``, checked whole."""
+    info = body.get("activationInfo") if isinstance(body, dict) else None
+    destinations = info.get("destinations") if isinstance(info, dict) else None
+    if not isinstance(destinations, list) or not destinations:
+        raise PlainMessageError(
+            400, "activationInfo.destinations is required: a non-empty array of {flowId, datasets: [{id}]}.")
+    wanted: list[tuple[str, list[str]]] = []
+    total = 0
+    for index, destination in enumerate(destinations):
+        where = f"activationInfo.destinations[{index}]"
+        flow_id = destination.get("flowId") if isinstance(destination, dict) else None
+        if not isinstance(flow_id, str) or not flow_id.strip():
+            raise PlainMessageError(400, f"{where}.flowId must be a dataflow id.")
+        datasets = destination.get("datasets")
+        if (not isinstance(datasets, list) or not datasets
+                or not all(isinstance(d, dict) and isinstance(d.get("id"), str) and d["id"].strip()
+                           for d in datasets)):
+            raise PlainMessageError(400, f"{where}.datasets must be a non-empty array of {{id}} of datasets.")
+        ids = [d["id"] for d in datasets]
+        if len(set(ids)) != len(ids):
+            raise PlainMessageError(400, f"{where}.datasets lists a dataset more than once.")
+        if any(flow_id == seen for seen, _ in wanted):
+            raise PlainMessageError(400, f"{where}: dataflow {flow_id} is listed more than once.")
+        wanted.append((flow_id, ids))
+        total += len(ids)
+    if total > MAX_AUDIENCES:
+        raise PlainMessageError(
+            400, f"An ad hoc export job can export at most {MAX_AUDIENCES} datasets; this one has {total}.")
+    return wanted
 
 
 def _name(selector_value: dict | None, audience_id: str) -> str:

@@ -27,6 +27,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any, Callable, Iterable, Mapping
 
+from . import adhoc
 from .catalog import CATALOG_DIR
 from .errors import (
     ApiError, FlowServiceError, forbidden, permission_denied, permission_missing, sandbox_not_permitted,
@@ -37,7 +38,8 @@ TABLE_FILE = CATALOG_DIR / "permissions.json"
 #: The document's key for every client it does not name (and, in a per-sandbox map, every sandbox).
 WILDCARD = "*"
 #: How the table may say which kind of data a request is about.
-KIND_SOURCES = ("body:connectionSpec", "body:sourceConnectionIds", "stored:sourceConnections", "stored:flows")
+KIND_SOURCES = ("body:connectionSpec", "body:sourceConnectionIds", "stored:sourceConnections", "stored:flows",
+                "header:Accept")
 _PLACEHOLDER = re.compile(r"\{[^}]*\}|<[^>]*>")
 
 
@@ -315,9 +317,15 @@ def _source_spec_id(entity: Mapping[str, Any]) -> Any:
         return None
 
 
-def kind_of(table: Table, rule: Rule, tenant: Any, body: Any, entity_id: str | None) -> tuple[str | None, str | None]:
+def kind_of(table: Table, rule: Rule, tenant: Any, body: Any, entity_id: str | None,
+            accept: str | None = None) -> tuple[str | None, str | None]:
     """(kind of data the request is about or None, the stored resource that decided it or None)."""
     source = rule.kind_of or ""
+    if source == "header:Accept":  # the ad hoc API's forms (domain/adhoc.py)
+        try:
+            return adhoc.form_of(accept), None
+        except ApiError:
+            return None, None
     if source == "body:connectionSpec":
         spec = body.get("connectionSpec") if isinstance(body, dict) else None
         return table.kind_of_spec(spec.get("id") if isinstance(spec, dict) else None), None
@@ -419,7 +427,8 @@ class Permissions:
 
     def check(self, method: str, template: str | None, sandbox: str, api_key: str, *,
               token_client: Callable[[], str | None] = lambda: None, tenant: Any = None,
-              entity_id: str | None = None, body: Callable[[], Any] = lambda: None) -> ApiError | None:
+              entity_id: str | None = None, body: Callable[[], Any] = lambda: None,
+              accept: str | None = None) -> ApiError | None:
         """The refusal of one request, or None. ``body`` and ``token_client`` are called only when needed."""
         policy = self.policy
         if policy is None:
@@ -431,6 +440,6 @@ class Permissions:
         if rule is not None and grant is not None and grant.may_use(sandbox) and grant.held(sandbox) is not None:
             parsed = body() if rule.reads_body else None
             if rule.kind_of is not None:
-                kind, resource = kind_of(self.table, rule, tenant, parsed, entity_id)
+                kind, resource = kind_of(self.table, rule, tenant, parsed, entity_id, accept)
             identities = bool(rule.identities) and selects_identities(parsed)
         return decide(grant, rule, sandbox, kind=kind, identities=identities, resource=resource)

@@ -24,6 +24,11 @@ Rules the sources do not settle (docs/fidelity.md, "Schedules"):
   Its schedule range (ad hoc activation) has no end.
 * ``endDate``: no run at or after ``endDate`` 00:00 UTC (Jan 4-11 exports last on
   Jan 10). Dataset ``endTime``: no run at or after ``endTime``.
+* A dataset ``startTime`` at the flow's creation or up to :data:`START_GRACE` seconds
+  before it (a client sending "now" in whole seconds) makes a first run at the creation
+  instant; the grid keeps its anchor at ``startTime``. Instants further in the past than
+  that never run (the misfire rule of a Java job scheduler: late by less than its
+  threshold fires at once, later than that waits for the next instant).
 * Dataset ``exportMode`` omitted (ED-beta, DY's GET example) means
   ``FIRST_FULL_THEN_INCREMENTAL``; ``interval`` 0 means a single run at ``startTime``.
 * Full or incremental: every ``DAILY_FULL_EXPORT`` run is full; with
@@ -50,6 +55,10 @@ DEFAULT_LIMIT = 10_000
 
 DAY = 86_400
 HOUR = 3_600
+
+START_GRACE = 60
+"""Seconds a dataset ``startTime`` may precede the flow's creation and still make a run at
+the creation instant (docs/fidelity.md, "When runs happen")."""
 
 _HOURLY = re.compile(r"^EVERY_(\d+)_HOURS$")
 _TIME_OF_DAY = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)$")
@@ -236,22 +245,48 @@ def due_dataset_runs(
     *,
     after: float,
     until: float,
+    created: float | None = None,
     first_run_done: bool = False,
     limit: int = DEFAULT_LIMIT,
 ) -> list[Due]:
     """The runs a dataset flow's ``scheduleParams`` (as stored by
     :func:`mockserver.domain.selectors.dataset_schedule`) make in ``(after, until]``,
-    earliest first, at most ``limit``; full/incremental as :func:`due_audience_runs`."""
+    earliest first, at most ``limit``; full/incremental as :func:`due_audience_runs`.
+
+    ``created`` is when the flow began to be looked at: a start up to :data:`START_GRACE`
+    seconds before it runs at ``created`` itself, in the window that begins there
+    (``after == created``) as in any window that holds it."""
     grid = _dataset_grid(schedule_params)
     always_full = schedule_params.get("exportMode") == "DAILY_FULL_EXPORT"
-    return _dues(grid.instants(after, until, limit), always_full, first_run_done)
+    instants: list[float] = []
+    late = _late_start(grid, created)
+    if late is not None and after <= late <= until:
+        instants.append(late)
+    if len(instants) < limit:
+        instants.extend(grid.instants(after, until, limit - len(instants)))
+    return _dues(instants, always_full, first_run_done)
 
 
-def next_dataset_run(schedule_params: Mapping[str, Any], *, after: float) -> float | None:
-    """The first instant strictly after ``after`` at which the dataset flow runs; None
-    when it never runs again."""
-    found = _dataset_grid(schedule_params).instants(after, None, 1)
+def next_dataset_run(schedule_params: Mapping[str, Any], *, after: float,
+                     created: float | None = None) -> float | None:
+    """The first instant after ``after`` (or at it, for the run a late start makes at
+    ``created``) at which the dataset flow runs; None when it never runs again."""
+    grid = _dataset_grid(schedule_params)
+    late = _late_start(grid, created)
+    if late is not None and late >= after:
+        return late
+    found = grid.instants(after, None, 1)
     return float(found[0]) if found else None
+
+
+def _late_start(grid: _Grid, created: float | None) -> float | None:
+    """``created`` when the grid starts at most :data:`START_GRACE` seconds before it."""
+    # In whole seconds, as startTime is: a client's int(time.time()) is at most 0.999 s early.
+    if created is None or not 0 <= math.floor(created) - grid.first <= START_GRACE:
+        return None
+    if grid.end is not None and created >= grid.end:
+        return None
+    return float(created)
 
 
 def _dataset_grid(params: Mapping[str, Any]) -> _Grid:
@@ -267,7 +302,7 @@ def _dataset_grid(params: Mapping[str, Any]) -> _Grid:
     return _Grid(first, interval * (HOUR if unit == "hour" else DAY), end=end_at)
 
 
-def _dues(instants: list[int], always_full: bool, first_run_done: bool) -> list[Due]:
+def _dues(instants: list[int] | list[float], always_full: bool, first_run_done: bool) -> list[Due]:
     return [
         Due(float(at), always_full or (index == 0 and not first_run_done))
         for index, at in enumerate(instants)

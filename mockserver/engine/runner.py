@@ -128,7 +128,7 @@ class Runner:
             if flow.get("state") == "enabled" and after < now:
                 if dataset:
                     due = schedule.due_dataset_runs(flow.get("scheduleParams") or {}, after=after, until=now,
-                                                    first_run_done=entity in state.scheduled,
+                                                    created=added, first_run_done=entity in state.scheduled,
                                                     limit=MAX_RUNS_PER_CATCH_UP)
                 else:
                     due = schedule.due_audience_runs(item, after=after, until=now, segment_eval_at=eval_at,
@@ -144,8 +144,10 @@ class Runner:
                     # Capped: the rest of the window comes with the next catch-up.
                     state.watermarks[entity] = due[-1].at
                     next_due = -float("inf")
-            upcoming = (schedule.next_dataset_run(flow.get("scheduleParams") or {}, after=now) if dataset
-                        else schedule.next_audience_run(item, after=now, segment_eval_at=eval_at))
+            if dataset:
+                upcoming = schedule.next_dataset_run(flow.get("scheduleParams") or {}, after=now, created=added)
+            else:
+                upcoming = schedule.next_audience_run(item, after=now, segment_eval_at=eval_at)
             if upcoming is not None:
                 next_due = min(next_due, upcoming)
         state.version = (flow["etag"], flow.get("state"))

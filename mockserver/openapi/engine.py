@@ -9,7 +9,7 @@ Activation API document (``ad-hoc-activation.yaml``), narrowed to the rules the 
 from __future__ import annotations
 
 from ..domain import runs
-from ..domain.adhoc import MAX_AUDIENCES, V2_MEDIA_TYPE
+from ..domain.adhoc import DATASET_MEDIA_TYPE, DATASET_READY_AFTER, MAX_AUDIENCES, V2_MEDIA_TYPE
 from .spec import (
     ADMIN, EPOCH_MS, JSON, TAG_ADMIN, Schema, _error_response, array, boolean, enum, errors, integer, obj, ok,
     operation, ref, string,
@@ -18,6 +18,7 @@ from .spec import (
 TAG = "Ad hoc activation"
 ADHOC = "/data/core/activation/disflowprovider/adhocrun"
 V2_ACCEPT = f"{V2_MEDIA_TYPE}; version=2"
+DATASET_ACCEPT = f"{DATASET_MEDIA_TYPE}; version=1"
 NUMBER = {"type": "number"}
 COUNT = integer(minimum=0)
 STATUS = enum(runs.PENDING, runs.IN_PROGRESS, runs.SUCCESS, runs.FAILED,
@@ -194,6 +195,34 @@ def _adhoc_schemas() -> dict[str, Schema]:
             },
             ["segment", "order", "statusURL"],
         ),
+        "AdhocDatasetExportRequest": obj(
+            {"activationInfo": obj(
+                {"destinations": array(
+                    obj({"flowId": string("A dataset dataflow's id.", minLength=1, pattern=r"\S"),
+                         "datasets": array(obj({"id": string("A dataset the dataflow exports.", minLength=1,
+                                                             pattern=r"\S")}, ["id"]),
+                                           "The datasets to export now (no dataset twice).", minItems=1)},
+                        ["flowId", "datasets"]),
+                    f"The dataflows and their datasets (each dataflow once; at most {MAX_AUDIENCES} datasets "
+                    "in all).", minItems=1)},
+                ["destinations"])},
+            ["activationInfo"],
+            f"The dataset form, chosen by `Accept: {DATASET_ACCEPT}`.",
+            title="Dataset export request",
+            example={"activationInfo": {"destinations": [
+                {"flowId": "b0780cb5-2bb7-4409-bf2c-c625ca818588", "datasets": [{"id": "5ba9452f7de80400007fc52a"}]}]}},
+        ),
+        "AdhocDatasetExportResponse": obj(
+            {"destinations": array(obj(
+                {"flowId": string("The dataflow."),
+                 "datasets": array(obj(
+                     {"id": string("The dataset exported."),
+                      "statusURL": string("The flow run exporting it (the mock's own URL).",
+                                          pattern=r"^https?://[^/]+/data/foundation/flowservice/runs/[^/]+$")},
+                     ["id", "statusURL"]))},
+                ["flowId", "datasets"]), "One entry per dataflow, in the order asked.")},
+            ["destinations"],
+        ),
         "AdhocActivationError": obj(
             {"message": string("A human-readable description of the error.")},
             ["message"],
@@ -219,7 +248,13 @@ The API runs based on the latest segmentation results; it does not trigger a new
 - no run of the audience is pending or in progress (scheduled or ad hoc);
 - at least one hour has passed since the audience's first scheduled export.
 
-Each activated audience gets a full export: a run of the dataflow (trigger `adhoc` in `/_mock/exports`)."""
+Each activated audience gets a full export: a run of the dataflow (trigger `adhoc` in `/_mock/exports`).
+
+**Dataset form**: with `Accept: {DATASET_ACCEPT}` the body names dataset dataflows and the datasets of each \
+to export now (`activationInfo.destinations[].datasets[].id`); each gets a full export run, whose `statusURL` \
+the answer gives per dataset. The dataflow must be enabled, export the datasets, have no run of them pending \
+or in progress, and be at least {DATASET_READY_AFTER} seconds old ("Following order ID(s) are not ready for \
+dataset export: ..." before that); its schedule's start does not matter."""
 
 
 def _adhoc_paths() -> dict[str, Schema]:
@@ -250,18 +285,22 @@ def _adhoc_paths() -> dict[str, Schema]:
     )
     run = operation(
         "runAdhocActivation", "Run an ad hoc activation job", TAG,
-        {"200": ok("An array of activation order records, one per audience submitted for activation. Use the "
-                   "`statusURL` value to monitor activation progress via the Flow Service API.",
-                   ref("AdhocActivationResponse")),
-         **answers},
-        body={"anyOf": [ref("AdhocActivationRequestV2"), ref("AdhocActivationRequestV1")]},
+        {"200": ok("An array of activation order records, one per audience submitted for activation (the "
+                   "dataset form: per dataflow, one status URL per dataset). Use the `statusURL` value to monitor "
+                   "activation progress via the Flow Service API.",
+                   {"anyOf": [ref("AdhocActivationResponse"), ref("AdhocDatasetExportResponse")]}),
+         **answers,
+         "406": _error_response(f"A version of `{DATASET_MEDIA_TYPE}` other than 1.", "AdhocActivationError")},
+        body={"anyOf": [ref("AdhocActivationRequestV2"), ref("AdhocActivationRequestV1"),
+                        ref("AdhocDatasetExportRequest")]},
         description=ADHOC_DESCRIPTION,
     )
     run["parameters"].append({
         "name": "Accept", "in": "header", "required": False,
         "description": f"Specifies the API version: `{V2_ACCEPT}` for v2 (the media type in any case, in a "
                        "comma-separated list too), which only requires `activationInfo`. Any other value, or "
-                       "none, means v1: the request body must include both `activationInfo` and `exportIds`.",
+                       "none, means v1: the request body must include both `activationInfo` and `exportIds`. "
+                       f"`{DATASET_ACCEPT}` selects the dataset form.",
         "schema": string(example=V2_ACCEPT),
     })
     run["requestBody"]["description"] = "Activation request payload. The structure differs between v1 and v2."

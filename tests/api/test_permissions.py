@@ -254,6 +254,9 @@ def requests_of(api, seeded, method: str, path: str, kind: str | None) -> tuple[
     elif method == "POST":
         body = {}
     headers = {"If-Match": "\"stale\""} if method == "PATCH" else {}
+    if TABLE.rule(method, path).kind_of == "header:Accept":  # the ad hoc API's forms
+        headers["Accept"] = ("application/vnd.adobe.adhoc.dataset.activation+json; version=1" if kind == "dataset"
+                             else "application/vnd.adobe.adhoc.activation+json; version=2")
     return concrete, body, headers
 
 

@@ -293,6 +293,38 @@ def test_a_dataset_flow_writes_its_export_time_folders(api, client, mock, tmp_pa
         == f"dataset:{dataset['id']}"
 
 
+def dataset_flow_starting(api, mock, start) -> dict:
+    dataset = mock.data.datasets[0]
+    source = api.created("/sourceConnections", {
+        "name": "Datasets", "connectionSpec": spec(DATA_LAKE), "params": {"datasets": [{"dataSetId": dataset["id"]}]},
+    })["id"]
+    return api.created("/flows", {
+        "name": "Datasets from now", "flowSpec": spec(S3_DATASET_FLOW), "sourceConnectionIds": [source],
+        "targetConnectionIds": [api.s3_target(datasetFileType="JSON", compression="GZIP")], "transformations": [],
+        "scheduleParams": {"exportMode": "FIRST_FULL_THEN_INCREMENTAL", "interval": 3, "timeUnit": "hour",
+                           "startTime": start},
+    })
+
+
+@pytest.mark.parametrize("early", [0, 1, 60])
+def test_a_dataset_flow_starting_now_runs_at_once(api, client, mock, early):
+    # A client sends int(time.time()): a start up to a minute before the flow's creation is "now".
+    mock.clock.set(START + 0.6)
+    flow = dataset_flow_starting(api, mock, START - early)
+    runs = advance(client, "1s")
+    assert [(run["flowId"], run["createdAt"]) for run in runs] == [(flow["id"], START * 1000 + 600)]
+    assert runs[0]["status"] == "success"
+    # The grid keeps its anchor: the next run is three hours after the start time.
+    assert [run["createdAt"] // 1000 for run in advance(client, "3h")] == [START - early + 3 * HOUR]
+
+
+def test_a_dataset_flow_starting_well_before_its_creation_waits_for_the_next_instant(api, client, mock):
+    mock.clock.set(START)
+    dataset_flow_starting(api, mock, START - 61)
+    assert advance(client, "1h") == []
+    assert [run["createdAt"] // 1000 for run in advance(client, "2h")] == [START - 61 + 3 * HOUR]
+
+
 def test_a_write_that_fails_makes_a_failed_run_and_leaves_no_file(api, client, mock, audience, tmp_path):
     root = tmp_path / "exports"
     root.mkdir()

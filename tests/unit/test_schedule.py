@@ -18,6 +18,7 @@ from mockserver.domain.selectors import dataset_schedule, segment_selector
 from mockserver.domain.schedule import (
     DEFAULT_LIMIT,
     DEFAULT_SEGMENT_EVAL_AT,
+    START_GRACE,
     Due,
     due_audience_runs,
     due_dataset_runs,
@@ -321,6 +322,57 @@ def test_dataset_nothing_at_or_after_end_time():
     params = dataset(interval=3, startTime=start, endTime=start + 9 * HOUR + 1)
     assert instants(due_dataset_runs(params, after=0, until=FAR))[-1] == start + 9 * HOUR
     assert next_dataset_run(params, after=start + 9 * HOUR) is None
+
+
+# --- dataset start times at, just before and well before the flow's creation (docs/fidelity.md) --
+
+def test_dataset_start_at_creation_runs_at_creation_then_keeps_its_grid():
+    created = utc(2026, 1, 4, 1) + 0.4  # startTime is the same second, sent as whole seconds
+    params = dataset(interval=3, startTime=int(created))
+    dues = due_dataset_runs(params, after=created, until=created + 7 * HOUR, created=created)
+    assert instants(dues) == [created, int(created) + 3 * HOUR, int(created) + 6 * HOUR]
+    assert [d.full for d in dues] == [True, False, False]
+    assert next_dataset_run(params, after=created, created=created) == created
+
+
+@pytest.mark.parametrize("early", [1, 30, START_GRACE])
+def test_dataset_start_just_before_creation_runs_at_creation(early):
+    created = utc(2026, 1, 4, 1, 30) + 0.25
+    params = dataset(interval=3, startTime=int(created) - early)
+    dues = due_dataset_runs(params, after=created, until=created + 3 * HOUR, created=created)
+    assert instants(dues) == [created, int(created) - early + 3 * HOUR]
+    assert dues[0].full
+
+
+def test_dataset_start_well_before_creation_waits_for_the_next_instant():
+    created = utc(2026, 1, 4, 1, 30)
+    start = int(created) - START_GRACE - 1
+    params = dataset(interval=3, startTime=start)
+    dues = due_dataset_runs(params, after=created, until=created + 3 * HOUR, created=created)
+    assert instants(dues) == [start + 3 * HOUR]
+    assert next_dataset_run(params, after=created, created=created) == start + 3 * HOUR
+    one_time = dataset(exportMode="DAILY_FULL_EXPORT", timeUnit="day", interval=0, startTime=start)
+    assert due_dataset_runs(one_time, after=created, until=FAR, created=created) == []
+    assert next_dataset_run(one_time, after=created, created=created) is None
+
+
+def test_dataset_late_start_runs_once_and_not_after_the_end():
+    created = utc(2026, 1, 4, 1) + 5
+    one_time = dataset(exportMode="DAILY_FULL_EXPORT", timeUnit="day", interval=0, startTime=int(created) - 5)
+    assert due_dataset_runs(one_time, after=created, until=FAR, created=created) == [Due(created, True)]
+    # Later windows begin after the creation instant: the late run is not made twice.
+    assert due_dataset_runs(one_time, after=created + 1, until=FAR, created=created) == []
+    ended = dataset(interval=3, startTime=int(created) - 5, endTime=int(created))
+    assert due_dataset_runs(ended, after=created, until=FAR, created=created) == []
+    # Without a creation instant (callers that ask about the grid alone) nothing changes.
+    assert due_dataset_runs(one_time, after=created, until=FAR) == []
+
+
+def test_dataset_late_start_counts_towards_the_limit():
+    created = utc(2026, 1, 4, 1)
+    params = dataset(interval=3, startTime=int(created))
+    assert instants(due_dataset_runs(params, after=created, until=FAR, created=created, limit=1)) == [created]
+    assert len(due_dataset_runs(params, after=created, until=FAR, created=created, limit=3)) == 3
 
 
 def test_dataset_default_end_time_stops_the_schedule():
